@@ -1,0 +1,96 @@
+package dev.sluice.cli;
+
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineException;
+import dev.sluice.pipeline.PipelineLoader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "run",
+        description =
+                "Run a pipeline: embedded Kafka broker (unless --kafka), processor, DuckDB store and HTTP server, in this process.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PIPELINE", description = "the pipeline file")
+    Path file;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where state lives (default: data/<pipeline>)")
+    Path dataDir;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(
+            names = "--kafka-port",
+            defaultValue = "9092",
+            description = "embedded broker port (default: ${DEFAULT-VALUE})")
+    int kafkaPort;
+
+    @Option(names = "--kafka", paramLabel = "HOST:PORT", description = "use this Kafka instead of the embedded broker")
+    String kafka;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "HTTP bind address (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        Pipeline pipeline;
+        try {
+            pipeline = PipelineLoader.withSystemEnv().load(file);
+        } catch (PipelineException e) {
+            System.err.println(e.getMessage());
+            System.err.println(file + ": refusing to start: " + e.problems().size() + " problem(s)");
+            return 1;
+        }
+        return run(pipeline, dataDir, host, port, kafkaPort, kafka, null);
+    }
+
+    /** Starts the runtime, prints where things are, and blocks until Ctrl-C. */
+    static int run(Pipeline pipeline, Path dataDir, String host, int port, int kafkaPort, String kafka, String extra)
+            throws Exception {
+        Path dir = dataDir != null ? dataDir : Path.of("data", pipeline.name());
+        SluiceRuntime.Options o =
+                new SluiceRuntime.Options(dir, host, port, kafkaPort, kafka, java.time.Clock.systemUTC());
+        SluiceRuntime rt = SluiceRuntime.start(pipeline, o);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.err.println("sluice: shutting down");
+                            rt.close();
+                            done.countDown();
+                        },
+                        "sluice-shutdown"));
+        printBanner(System.out, rt, host, extra);
+        done.await();
+        return 0;
+    }
+
+    static void printBanner(PrintStream out, SluiceRuntime rt, String host, String extra) {
+        Pipeline p = rt.pipeline();
+        String base = "http://" + host + ":" + rt.httpPort();
+        out.println("sluice: pipeline '" + p.name() + "' from " + p.file());
+        out.println(
+                "  kafka    " + rt.bootstrapServers() + (rt.embeddedBroker() ? "  (embedded broker)" : "  (external)"));
+        out.println("  data     " + rt.dataDir().toAbsolutePath());
+        out.println("  store    " + rt.store().file().toAbsolutePath());
+        out.println("  http     " + base);
+        for (String s : p.streams().keySet()) {
+            out.println("  ingest   POST " + base + "/v1/streams/" + s + "/events   (topic " + p.streamTopic(s) + ")");
+        }
+        for (String v : p.views().keySet()) {
+            out.println("  query    GET  " + base + "/v1/views/" + v);
+        }
+        out.println("  health   GET  " + base + "/health");
+        if (extra != null) {
+            out.println(extra);
+        }
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+    }
+}

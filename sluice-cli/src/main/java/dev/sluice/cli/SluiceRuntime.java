@@ -1,0 +1,314 @@
+package dev.sluice.cli;
+
+import dev.sluice.kafka.ClientDefaults;
+import dev.sluice.kafka.EmbeddedKafka;
+import dev.sluice.kafka.KafkaTopics;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.SinkDef;
+import dev.sluice.pipeline.SourceDef;
+import dev.sluice.pipeline.StreamDef;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.topology.ViewTopology;
+import dev.sluice.server.Health;
+import dev.sluice.server.SluiceServer;
+import dev.sluice.sinks.duckdb.DuckDbSink;
+import dev.sluice.sinks.duckdb.DuckDbStore;
+import dev.sluice.sources.generator.Generator;
+import dev.sluice.sources.http.HttpIngest;
+import dev.sluice.sources.kafka.KafkaSourceTopology;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running pipeline in one JVM: the Kafka broker (embedded unless an external one is given), the
+ * processor (a Kafka Streams application, exactly-once), the DuckDB store and its sink, the HTTP
+ * server, and generator sources. Everything stateful lives under the data directory, so a restart
+ * with the same directory resumes where the last run stopped: Kafka keeps the log and the
+ * processor's committed offsets and changelogs; DuckDB keeps the sink's offsets with its rows.
+ *
+ * <p>Start-up order follows the data: broker, topics, store and sink, processor, then the doors
+ * (HTTP and generators); shutdown goes the other way, so nothing accepted is left half-written.
+ */
+public final class SluiceRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
+
+    /** How to run a pipeline. */
+    public record Options(Path dataDir, String host, int httpPort, int kafkaPort, String externalKafka, Clock clock) {
+        public static Options defaults(Path dataDir) {
+            return new Options(dataDir, "127.0.0.1", 8080, 9092, null, Clock.systemUTC());
+        }
+
+        public Options withPorts(int http, int kafka) {
+            return new Options(dataDir, host, http, kafka, externalKafka, clock);
+        }
+
+        public Options withExternalKafka(String bootstrap) {
+            return new Options(dataDir, host, httpPort, kafkaPort, bootstrap, clock);
+        }
+    }
+
+    private final Pipeline pipeline;
+    private final Options options;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Generator> generators = new ArrayList<>();
+    private FileLock lock;
+    private EmbeddedKafka broker;
+    private String bootstrap;
+    private Admin admin;
+    private KafkaStreams streams;
+    private DuckDbStore store;
+    private DuckDbSink sink;
+    private SluiceServer server;
+
+    private SluiceRuntime(Pipeline pipeline, Options options) {
+        this.pipeline = pipeline;
+        this.options = options;
+    }
+
+    public static SluiceRuntime start(Pipeline pipeline, Options options) throws Exception {
+        SluiceRuntime r = new SluiceRuntime(pipeline, options);
+        try {
+            r.startAll();
+            return r;
+        } catch (Exception | Error e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        Files.createDirectories(options.dataDir());
+        FileChannel ch = FileChannel.open(
+                options.dataDir().resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = ch.tryLock();
+        if (lock == null) {
+            ch.close();
+            throw new IllegalStateException(
+                    "data directory " + options.dataDir() + " is in use by another sluice process");
+        }
+        closeables.add(ch);
+
+        if (options.externalKafka() == null) {
+            broker = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+            bootstrap = broker.bootstrapServers();
+        } else {
+            bootstrap = options.externalKafka();
+        }
+        admin = Admin.create(ClientDefaults.admin(bootstrap));
+        createTopics();
+
+        SinkDef.DuckDb sinkDef = pipeline.sinks().values().stream()
+                .filter(SinkDef.DuckDb.class::isInstance)
+                .map(SinkDef.DuckDb.class::cast)
+                .findFirst()
+                .orElse(new SinkDef.DuckDb("duckdb", null, List.of()));
+        Path dbFile = sinkDef.path() == null
+                ? options.dataDir().resolve("sluice.duckdb")
+                : pipeline.file().toAbsolutePath().getParent().resolve(sinkDef.path());
+        store = DuckDbStore.open(pipeline, dbFile);
+        Map<String, Object> consumer =
+                new HashMap<>(ClientDefaults.consumer(bootstrap, pipeline.applicationId() + "-sink-" + sinkDef.name()));
+        consumer.put("max.poll.records", 10_000);
+        sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock());
+        Thread sinkThread = new Thread(sink, "sluice-sink-" + sinkDef.name());
+        sinkThread.start();
+
+        StreamsBuilder builder = new StreamsBuilder();
+        for (SourceDef s : pipeline.sources().values()) {
+            if (s instanceof SourceDef.Kafka k) {
+                KafkaSourceTopology.addTo(builder, pipeline, k, options.clock());
+            }
+        }
+        ViewTopology.addTo(builder, pipeline);
+        Topology topology = builder.build();
+        if (!topology.describe().subtopologies().isEmpty()) {
+            streams = new KafkaStreams(topology, streamsConfig());
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.error("processor thread failed; replacing it", e);
+                return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                        .REPLACE_THREAD;
+            });
+            streams.start();
+        }
+
+        Map<String, Object> producerConfig = new HashMap<>(ClientDefaults.producer(bootstrap));
+        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+        HttpIngest ingest = new HttpIngest(pipeline, producer, options.clock());
+        server = SluiceServer.start(
+                pipeline,
+                ingest,
+                store,
+                new Health(this::brokerUp, this::processorUp, () -> store.healthy() && sink.running()),
+                options.host(),
+                options.httpPort());
+        closeables.add(producer);
+
+        for (SourceDef s : pipeline.sources().values()) {
+            if (s instanceof SourceDef.Generator g) {
+                Generator gen = new Generator(pipeline, g, producer, options.clock());
+                generators.add(gen);
+                Thread t = new Thread(gen, "sluice-generator-" + g.name());
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+    }
+
+    private void createTopics() throws Exception {
+        for (StreamDef s : pipeline.streams().values()) {
+            Map<String, String> cfg =
+                    Map.of("retention.ms", String.valueOf(s.retention().toMillis()));
+            KafkaTopics.ensureTopic(admin, pipeline.streamTopic(s.name()), s.partitions(), cfg);
+            KafkaTopics.ensureTopic(admin, pipeline.lateTopic(s.name()), s.partitions(), cfg);
+        }
+        for (ViewDef v : pipeline.views().values()) {
+            KafkaTopics.ensureTopic(
+                    admin,
+                    pipeline.viewTopic(v.name()),
+                    pipeline.stream(v.from()).partitions(),
+                    Map.of());
+        }
+        KafkaTopics.ensureTopic(admin, pipeline.dlqTopic(), 1, Map.of());
+        for (SourceDef s : pipeline.sources().values()) {
+            if (s instanceof SourceDef.Kafka k) {
+                KafkaTopics.ensureTopic(
+                        admin, k.topic(), pipeline.stream(k.stream()).partitions(), Map.of());
+            }
+        }
+    }
+
+    private Properties streamsConfig() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, pipeline.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                options.dataDir().resolve("streams").toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        return p;
+    }
+
+    private boolean brokerUp() {
+        try {
+            admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private boolean processorUp() {
+        return streams == null || streams.state().isRunningOrRebalancing();
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public String bootstrapServers() {
+        return bootstrap;
+    }
+
+    public boolean embeddedBroker() {
+        return broker != null;
+    }
+
+    public int httpPort() {
+        return server.port();
+    }
+
+    public DuckDbStore store() {
+        return store;
+    }
+
+    public Path dataDir() {
+        return options.dataDir();
+    }
+
+    /** Blocks until the processor is running (or the timeout passes). */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams == null || streams.state() == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        generators.forEach(Generator::stop);
+        if (server != null) {
+            quietly(server);
+        }
+        for (int i = closeables.size() - 1; i >= 1; i--) {
+            quietly(closeables.get(i));
+        }
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (store != null) {
+            quietly(store);
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        if (broker != null) {
+            quietly(broker);
+        }
+        if (lock != null) {
+            try {
+                lock.release();
+            } catch (IOException e) {
+                LOG.debug("releasing lock", e);
+            }
+        }
+        if (!closeables.isEmpty()) {
+            quietly(closeables.get(0));
+        }
+    }
+
+    private static void quietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("while shutting down: {}", e.toString());
+        }
+    }
+}

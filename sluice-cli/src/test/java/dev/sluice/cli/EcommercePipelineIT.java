@@ -1,0 +1,192 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.kafka.ClientDefaults;
+import dev.sluice.kafka.testing.SharedKafka;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineLoader;
+import dev.sluice.processor.DeadLetter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ecommerce example end to end, on the JVM's shared embedded broker and a real DuckDB file:
+ * HTTP and Kafka ingest with duplicates, out-of-order, late and hours-late events and malformed
+ * ones; the queried aggregates must equal a ground truth computed from the accepted events.
+ */
+class EcommercePipelineIT {
+    @TempDir
+    static Path dir;
+
+    static SluiceRuntime runtime;
+    static Pipeline pipeline;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        String name = SharedKafka.uniqueName("shop");
+        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), name);
+        pipeline = PipelineLoader.withSystemEnv().load(file);
+        SluiceRuntime.Options o = new SluiceRuntime.Options(
+                dir.resolve("data"), "127.0.0.1", 0, 0, SharedKafka.get().bootstrapServers(), Clock.systemUTC());
+        runtime = SluiceRuntime.start(pipeline, o);
+        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Test
+    void aggregatesEqualTheGroundTruthOfAcceptedEvents() throws Exception {
+        OrdersScenario s = new OrdersScenario(42);
+        int port = runtime.httpPort();
+        int refused = 0;
+        boolean ndjson = true;
+        for (List<JsonNode> batch : s.batches(1500, 12, 100)) {
+            HttpResponse<String> r = s.send(HTTP, port, batch, ndjson);
+            assertThat(r.statusCode()).as(r.body()).isIn(200, 207, 422);
+            refused += OrdersScenario.JSON.readTree(r.body()).get("refused").asInt();
+            ndjson = !ndjson;
+        }
+        assertThat(refused).as("malformed events are refused").isEqualTo(1500 * 3 / 100);
+
+        // the Kafka source: valid events count, poison goes to the dead-letter topic
+        String topic = pipeline.sources().values().stream()
+                .filter(x -> x instanceof dev.sluice.pipeline.SourceDef.Kafka)
+                .map(x -> ((dev.sluice.pipeline.SourceDef.Kafka) x).topic())
+                .findFirst()
+                .orElseThrow();
+        List<ObjectNode> viaKafka = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                ClientDefaults.producer(runtime.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < 100; i++) {
+                ObjectNode o = s.order(10_000 + i, s.t0 + s.random.nextInt(20 * 60_000));
+                viaKafka.add(o);
+                p.send(new ProducerRecord<>(topic, o.toString().getBytes(StandardCharsets.UTF_8)));
+            }
+            p.send(new ProducerRecord<>(topic, "this is not json".getBytes(StandardCharsets.UTF_8)));
+            p.send(new ProducerRecord<>(
+                    topic, s.malformed(20_000, s.t0).toString().getBytes(StandardCharsets.UTF_8)));
+            p.send(new ProducerRecord<>(
+                    topic, viaKafka.get(0).toString().getBytes(StandardCharsets.UTF_8))); // a duplicate
+            p.flush();
+        }
+        for (ObjectNode o : viaKafka) {
+            s.accepted.put(o.get("event_id").asText(), o);
+        }
+
+        Map<String, OrdersScenario.Expected> truth = s.groundTruth();
+        assertThat(truth).hasSizeGreaterThan(50);
+        List<String> diffs = awaitAgreement(truth, Duration.ofSeconds(120));
+        assertThat(diffs).as("query API vs ground truth").isEmpty();
+
+        // nothing else is missing: every accepted event is stored raw, once
+        assertThat(runtime.store().countRaw("orders")).isEqualTo(s.accepted.size());
+
+        // poison from the Kafka source is in the dead-letter topic with its reason
+        List<ConsumerRecord<byte[], byte[]>> dlq = readAll(pipeline.dlqTopic(), 2);
+        assertThat(dlq).hasSize(2);
+        assertThat(dlq)
+                .extracting(r -> DeadLetter.get(r.headers(), DeadLetter.RULE))
+                .containsExactlyInAnyOrder("json", "exclusiveMinimum");
+        assertThat(DeadLetter.get(dlq.get(0).headers(), DeadLetter.ORIGIN)).startsWith(topic + "/");
+
+        // hours-late events went to the late topic (and were still counted above)
+        Set<String> lateIds = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(pipeline.lateTopic("orders"), 1)) {
+            lateIds.add(OrdersScenario.JSON.readTree(r.value()).get("event_id").asText());
+        }
+        // late is per view: an hours-late event the view counts (status paid) is routed to the late topic
+        List<String> expectedLate = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            JsonNode e = s.accepted.get("ev-" + s.seedTag() + "-" + (3000 + i));
+            if (e != null && "paid".equals(e.get("status").asText())) {
+                expectedLate.add(e.get("event_id").asText());
+            }
+        }
+        assertThat(expectedLate).isNotEmpty();
+        assertThat(lateIds).containsAll(expectedLate);
+    }
+
+    static List<String> awaitAgreement(Map<String, OrdersScenario.Expected> truth, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> diffs;
+        do {
+            diffs = OrdersScenario.compare(truth, OrdersScenario.queried(HTTP, runtime.httpPort()));
+            if (diffs.isEmpty()) {
+                return diffs;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        return diffs.subList(0, Math.min(20, diffs.size()));
+    }
+
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
+        Map<String, Object> cfg = new HashMap<>(ClientDefaults.consumer(runtime.bootstrapServers(), "it-" + topic));
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            int idle = 0;
+            while (System.nanoTime() < deadline && (out.size() < atLeast || idle < 3)) {
+                var recs = c.poll(Duration.ofMillis(300));
+                recs.forEach(out::add);
+                idle = recs.isEmpty() ? idle + 1 : 0;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void healthAndDescriptionsAnswer() throws Exception {
+        HttpResponse<String> h = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.httpPort() + "/health"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(h.statusCode()).isEqualTo(200);
+        assertThat(OrdersScenario.JSON.readTree(h.body()).get("processor").asText())
+                .isEqualTo("up");
+        HttpResponse<String> v = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.httpPort() + "/v1/views"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(v.body()).contains("gmv_by_country").contains("count_distinct");
+    }
+}

@@ -1,0 +1,59 @@
+package dev.sluice.pipeline;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A loaded, validated pipeline: the one file that says where events come from, what contract they
+ * obey, what is computed from them and where results land. Instances are only made by
+ * {@link PipelineLoader}, which refuses a file with problems, so every reference in here resolves
+ * (a view's stream exists, its group fields are in the schema, and so on).
+ *
+ * <p>Maps keep the order of the file.
+ */
+public record Pipeline(
+        String name,
+        Path file,
+        Map<String, StreamDef> streams,
+        Map<String, SourceDef> sources,
+        Map<String, ViewDef> views,
+        Map<String, SinkDef> sinks) {
+
+    /** Kafka topic holding the raw, validated events of a stream. */
+    public String streamTopic(String stream) {
+        return name + "." + stream;
+    }
+
+    /** Kafka topic receiving the events of a stream that arrived after their window's grace. */
+    public String lateTopic(String stream) {
+        return name + "." + stream + ".late";
+    }
+
+    /** Kafka topic receiving poison events (failed validation or processing), reason in headers. */
+    public String dlqTopic() {
+        return name + ".dlq";
+    }
+
+    /** Kafka topic carrying the versioned updates of a view. */
+    public String viewTopic(String view) {
+        return name + ".view." + view;
+    }
+
+    /** The Kafka Streams application id (and consumer group prefix) of this pipeline. */
+    public String applicationId() {
+        return "sluice-" + name;
+    }
+
+    public StreamDef stream(String stream) {
+        StreamDef s = streams.get(stream);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown stream '" + stream + "'");
+        }
+        return s;
+    }
+
+    public List<ViewDef> viewsOf(String stream) {
+        return views.values().stream().filter(v -> v.from().equals(stream)).toList();
+    }
+}

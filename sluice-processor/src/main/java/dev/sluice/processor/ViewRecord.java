@@ -1,0 +1,133 @@
+package dev.sluice.processor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.measure.Accumulator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A record of a view's update topic ({@code <pipeline>.view.<view>}), JSON.
+ *
+ * <ul>
+ *   <li>{@code update}: the row's full state after {@code version} events; a higher version
+ *       replaces a lower one, an equal or lower one changes nothing (idempotent upsert).
+ *   <li>{@code late}: one event that arrived after its window's grace, as a one-event state
+ *       ({@code delta}) for the store to merge into the row, once per {@code event_id}.
+ * </ul>
+ *
+ * The record key is {@code <window_start>|<group as JSON array>}, so every record of one row lands
+ * in one partition and a row's final update always precedes its late corrections.
+ *
+ * @param group the group values in {@code group_by} order
+ * @param watermark the view's event-time watermark when the record was made (epoch ms)
+ */
+public record ViewRecord(
+        Kind kind,
+        long windowStart,
+        long windowEnd,
+        List<Object> group,
+        long version,
+        long watermark,
+        String eventId,
+        Accumulator state) {
+
+    public enum Kind {
+        UPDATE,
+        LATE
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The group encoded as the JSON array used in record keys and store keys. */
+    public static String groupKey(List<Object> group) {
+        try {
+            return JSON.writeValueAsString(group);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String groupKey() {
+        return groupKey(group);
+    }
+
+    public byte[] key() {
+        return (windowStart + "|" + groupKey()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public byte[] encode(ViewDef view) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+        o.put("view", view.name());
+        o.put("window_start", EventTime.format(windowStart));
+        o.put("window_end", EventTime.format(windowEnd));
+        o.put("window_start_ms", windowStart);
+        o.put("window_end_ms", windowEnd);
+        ObjectNode g = o.putObject("group");
+        for (int i = 0; i < view.groupBy().size(); i++) {
+            g.set(view.groupBy().get(i), JSON.valueToTree(group.get(i)));
+        }
+        if (kind == Kind.UPDATE) {
+            o.put("version", version);
+            o.put("watermark", EventTime.format(watermark));
+            o.set("measures", JSON.valueToTree(state.results()));
+            o.put("state", Base64.getEncoder().encodeToString(state.toBytes()));
+        } else {
+            o.put("event_id", eventId);
+            o.put("delta", Base64.getEncoder().encodeToString(state.toBytes()));
+        }
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ViewRecord decode(ViewDef view, byte[] value) {
+        try {
+            JsonNode o = JSON.readTree(value);
+            Kind kind = Kind.valueOf(o.get("kind").asText().toUpperCase(java.util.Locale.ROOT));
+            List<Object> group = new ArrayList<>();
+            JsonNode g = o.get("group");
+            for (String f : view.groupBy()) {
+                JsonNode v = g.get(f);
+                group.add(v == null || v.isNull() ? null : JSON.treeToValue(v, Object.class));
+            }
+            byte[] state = Base64.getDecoder()
+                    .decode(o.get(kind == Kind.UPDATE ? "state" : "delta").asText());
+            Accumulator acc = Accumulator.fromBytes(view.measures(), state);
+            return new ViewRecord(
+                    kind,
+                    o.get("window_start_ms").asLong(),
+                    o.get("window_end_ms").asLong(),
+                    group,
+                    kind == Kind.UPDATE ? o.get("version").asLong() : 1,
+                    kind == Kind.UPDATE ? watermarkOf(o.get("watermark")) : 0,
+                    kind == Kind.LATE ? o.get("event_id").asText() : null,
+                    acc);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long watermarkOf(JsonNode n) {
+        return java.time.Instant.parse(n.asText()).toEpochMilli();
+    }
+
+    /** Group values by field name, for callers that want a map. */
+    public Map<String, Object> groupMap(ViewDef view) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < view.groupBy().size(); i++) {
+            m.put(view.groupBy().get(i), group.get(i));
+        }
+        return m;
+    }
+}

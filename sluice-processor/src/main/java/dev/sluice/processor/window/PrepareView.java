@@ -1,0 +1,80 @@
+package dev.sluice.processor.window;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.pipeline.Expression;
+import dev.sluice.pipeline.Expressions;
+import dev.sluice.pipeline.MeasureDef;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.DeadLetter;
+import dev.sluice.processor.ParsedEvent;
+import dev.sluice.processor.Routed;
+import dev.sluice.processor.ViewRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Per event and view: derive fields, filter, and key the event by its group, keeping only what the
+ * aggregate needs (id, time, measure inputs, and the raw event for the late topic). An expression
+ * that fails on an event sends that event to the dead-letter topic; the view goes on.
+ */
+public final class PrepareView implements Processor<byte[], Routed, byte[], Routed> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ViewDef view;
+    private ProcessorContext<byte[], Routed> context;
+
+    public PrepareView(ViewDef view) {
+        this.view = view;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Routed> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], Routed> record) {
+        ParsedEvent e = (ParsedEvent) record.value().value();
+        byte[] prepared;
+        byte[] key;
+        try {
+            Map<String, Object> fields = Expressions.fieldsOf(e.event());
+            for (Map.Entry<String, Expression> d : view.derive().entrySet()) {
+                fields.put(d.getKey(), d.getValue().eval(fields));
+            }
+            if (view.filter() != null && !view.filter().test(fields)) {
+                return;
+            }
+            List<Object> group = new ArrayList<>(view.groupBy().size());
+            for (String g : view.groupBy()) {
+                group.add(fields.get(g));
+            }
+            key = ViewRecord.groupKey(group).getBytes(StandardCharsets.UTF_8);
+            ObjectNode o = JSON.createObjectNode();
+            o.put("id", e.id());
+            o.put("t", e.time());
+            o.set("g", JSON.valueToTree(group));
+            ObjectNode v = o.putObject("v");
+            for (MeasureDef m : view.measures()) {
+                if (m.field() != null) {
+                    v.set(m.field(), JSON.valueToTree(fields.get(m.field())));
+                }
+            }
+            o.set("e", e.event());
+            prepared = JSON.writeValueAsBytes(o);
+        } catch (Exception ex) {
+            var headers = DeadLetter.headers(
+                    record.headers(), "process", view.from(), null, "expression", ex.getMessage(), null);
+            DeadLetter.put(headers, DeadLetter.VIEW, view.name());
+            context.forward(record.withValue(Routed.dlq(e.raw())).withHeaders(headers));
+            return;
+        }
+        context.forward(record.withKey(key).withValue(Routed.next(prepared)));
+    }
+}

@@ -1,0 +1,186 @@
+package dev.sluice.processor.window;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.pipeline.WindowDef;
+import dev.sluice.processor.DeadLetter;
+import dev.sluice.processor.Routed;
+import dev.sluice.processor.ViewRecord;
+import dev.sluice.processor.measure.Accumulator;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Event-time windows, grace and late routing for one view.
+ *
+ * <p>The watermark is the highest event time this task has seen; it is kept in a state store, so
+ * it survives restarts exactly as the window contents do (both are restored from changelogs under
+ * exactly-once). A window [start, end) is open while {@code end + grace > watermark}. An event for
+ * an open window updates the row and emits its full state with the next version. An event for a
+ * closed window is late: it is routed to the stream's late topic, and a one-event delta is emitted
+ * on the view topic for the store to merge into the row, so stored numbers still count it.
+ *
+ * <p>Rows live in a key-value store keyed by window start (big-endian, sign bit flipped, so keys
+ * sort by time) then group; closed windows are deleted by a stream-time punctuation with a range
+ * delete from the oldest key.
+ */
+public final class WindowAggregate implements Processor<byte[], byte[], byte[], Routed> {
+    /** Windowless views keep one row per group, with this window. */
+    public static final long GLOBAL_START = 0L;
+
+    public static final long GLOBAL_END = 253402300799999L; // 9999-12-31T23:59:59.999Z
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WATERMARK_KEY = "watermark";
+
+    private final ViewDef view;
+    private final String rowsStore;
+    private final String watermarkStore;
+    private ProcessorContext<byte[], Routed> context;
+    private KeyValueStore<Bytes, byte[]> rows;
+    private KeyValueStore<String, Long> marks;
+    private long watermark = Long.MIN_VALUE;
+
+    public WindowAggregate(ViewDef view, String rowsStore, String watermarkStore) {
+        this.view = view;
+        this.rowsStore = rowsStore;
+        this.watermarkStore = watermarkStore;
+    }
+
+    public static StoreBuilder<KeyValueStore<Bytes, byte[]>> rowsStore(String name) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingEnabled();
+    }
+
+    public static StoreBuilder<KeyValueStore<String, Long>> watermarkStore(String name) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.Long());
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Routed> context) {
+        this.context = context;
+        this.rows = context.getStateStore(rowsStore);
+        this.marks = context.getStateStore(watermarkStore);
+        Long stored = marks.get(WATERMARK_KEY);
+        watermark = stored == null ? Long.MIN_VALUE : stored;
+        if (view.window() != null) {
+            context.schedule(Duration.ofSeconds(30), PunctuationType.STREAM_TIME, t -> expire());
+        }
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        JsonNode p;
+        String id;
+        long t;
+        List<Object> group;
+        Map<String, Object> values;
+        try {
+            p = JSON.readTree(record.value());
+            id = p.get("id").asText();
+            t = p.get("t").asLong();
+            group = new ArrayList<>();
+            for (JsonNode g : p.get("g")) {
+                group.add(g.isNull() ? null : JSON.treeToValue(g, Object.class));
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> v = JSON.treeToValue(p.get("v"), Map.class);
+            values = v;
+        } catch (Exception e) {
+            context.forward(record.withValue(Routed.dlq(record.value()))
+                    .withHeaders(DeadLetter.headers(
+                            record.headers(), "process", view.from(), null, "event", e.getMessage(), null)));
+            return;
+        }
+        if (t > watermark) {
+            watermark = t;
+            marks.put(WATERMARK_KEY, t);
+        }
+        WindowDef w = view.window();
+        long[] starts = w == null ? new long[] {GLOBAL_START} : w.windowStarts(t);
+        byte[] groupBytes = ViewRecord.groupKey(group).getBytes(StandardCharsets.UTF_8);
+        boolean late = false;
+        for (long start : starts) {
+            long end = w == null ? GLOBAL_END : start + w.size().toMillis();
+            if (w != null && end + w.grace().toMillis() <= watermark) {
+                late = true;
+                Accumulator delta = new Accumulator(view.measures());
+                delta.add(values);
+                ViewRecord r = new ViewRecord(ViewRecord.Kind.LATE, start, end, group, 1, watermark, id, delta);
+                context.forward(record.withKey(r.key()).withValue(new Routed(Routed.Target.VIEW, r.encode(view))));
+                continue;
+            }
+            Bytes key = Bytes.wrap(rowKey(start, groupBytes));
+            byte[] stored = rows.get(key);
+            Accumulator acc =
+                    stored == null ? new Accumulator(view.measures()) : Accumulator.fromBytes(view.measures(), stored);
+            acc.add(values);
+            rows.put(key, acc.toBytes());
+            ViewRecord r =
+                    new ViewRecord(ViewRecord.Kind.UPDATE, start, end, group, acc.version(), watermark, null, acc);
+            context.forward(record.withKey(r.key()).withValue(new Routed(Routed.Target.VIEW, r.encode(view))));
+        }
+        if (late) {
+            try {
+                byte[] raw = JSON.writeValueAsBytes(p.get("e"));
+                var headers = new org.apache.kafka.common.header.internals.RecordHeaders(
+                        record.headers().toArray());
+                DeadLetter.put(headers, DeadLetter.VIEW, view.name());
+                context.forward(record.withKey(id.getBytes(StandardCharsets.UTF_8))
+                        .withValue(new Routed(Routed.Target.LATE, raw))
+                        .withHeaders(headers));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Deletes the rows of every window that closed: end + grace <= watermark. */
+    private void expire() {
+        WindowDef w = view.window();
+        long cutoffStart = watermark - w.grace().toMillis() - w.size().toMillis();
+        if (watermark == Long.MIN_VALUE) {
+            return;
+        }
+        List<Bytes> dead = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = rows.range(
+                Bytes.wrap(rowKey(Long.MIN_VALUE, new byte[0])), Bytes.wrap(rowKey(cutoffStart + 1, new byte[0])))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                if (startOf(kv.key.get()) <= cutoffStart) {
+                    dead.add(kv.key);
+                }
+            }
+        }
+        for (Bytes k : dead) {
+            rows.delete(k);
+        }
+    }
+
+    static byte[] rowKey(long windowStart, byte[] group) {
+        return ByteBuffer.allocate(8 + group.length)
+                .putLong(windowStart ^ Long.MIN_VALUE)
+                .put(group)
+                .array();
+    }
+
+    static long startOf(byte[] rowKey) {
+        return ByteBuffer.wrap(rowKey).getLong() ^ Long.MIN_VALUE;
+    }
+}

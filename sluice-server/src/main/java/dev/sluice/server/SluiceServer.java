@@ -1,0 +1,243 @@
+package dev.sluice.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.pipeline.MeasureDef;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.SourceDef;
+import dev.sluice.pipeline.StreamDef;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.sinks.duckdb.DuckDbStore;
+import dev.sluice.sources.http.HttpIngest;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HTTP API of a running pipeline:
+ *
+ * <ul>
+ *   <li>{@code POST /v1/streams/{stream}/events}: ingest (see {@link HttpIngest});
+ *   <li>{@code GET /v1/views/{view}?from=&to=&<group field>=}: a view's rows;
+ *   <li>{@code GET /v1/streams}, {@code GET /v1/views}: what the pipeline holds;
+ *   <li>{@code GET /health}: broker, processor and store, 200 when all are up, else 503.
+ * </ul>
+ */
+public final class SluiceServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Javalin app;
+
+    private SluiceServer(Javalin app) {
+        this.app = app;
+    }
+
+    public static SluiceServer start(
+            Pipeline pipeline, HttpIngest ingest, DuckDbStore store, Health health, String host, int port) {
+        long maxBody = Math.max(ingest.maxBodyBytes(), 1024 * 1024);
+        Javalin app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.useVirtualThreads = true;
+            // a little above the largest max_body, so the ingest itself can answer 413 with its own message
+            cfg.http.maxRequestSize = maxBody + 1;
+            cfg.jetty.defaultHost = host;
+            cfg.jetty.defaultPort = port;
+        });
+        app.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+            ctx.status(e.getStatus()).json(Map.of("error", e.getMessage()));
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            ctx.status(500).json(Map.of("error", String.valueOf(e.getMessage())));
+        });
+        app.post("/v1/streams/{stream}/events", ctx -> ingest(ctx, ingest));
+        app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store));
+        app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
+        app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
+        app.get("/health", ctx -> {
+            Map<String, Object> h = new LinkedHashMap<>();
+            boolean b = health.broker().getAsBoolean();
+            boolean p = health.processor().getAsBoolean();
+            boolean s = health.store().getAsBoolean();
+            h.put("status", b && p && s ? "up" : "down");
+            h.put("broker", b ? "up" : "down");
+            h.put("processor", p ? "up" : "down");
+            h.put("store", s ? "up" : "down");
+            ctx.status(b && p && s ? 200 : 503).json(h);
+        });
+        app.start();
+        return new SluiceServer(app);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static void ingest(Context ctx, HttpIngest ingest) {
+        String stream = ctx.pathParam("stream");
+        long limit = ingest.maxBodyBytes(stream);
+        long declared = ctx.contentLength();
+        if (limit >= 0 && declared > limit) {
+            ctx.status(413).json(Map.of("error", "body of " + declared + " bytes exceeds max_body " + limit));
+            return;
+        }
+        byte[] body;
+        try {
+            body = ctx.bodyAsBytes();
+        } catch (RuntimeException e) {
+            ctx.status(413).json(Map.of("error", "body too large: " + e.getMessage()));
+            return;
+        }
+        ctx.future(() -> ingest.ingest(stream, body, ctx.contentType()).thenAccept(r -> {
+            if (r.retryAfterSeconds() != null) {
+                ctx.header("Retry-After", String.valueOf(r.retryAfterSeconds()));
+            }
+            ctx.status(r.status()).json(r.body());
+        }));
+    }
+
+    private static void queryView(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
+        String name = ctx.pathParam("view");
+        ViewDef view = pipeline.views().get(name);
+        if (view == null) {
+            ctx.status(404)
+                    .json(Map.of(
+                            "error",
+                            "unknown view '" + name + "'",
+                            "views",
+                            pipeline.views().keySet()));
+            return;
+        }
+        Long from;
+        Long to;
+        try {
+            from = time(ctx.queryParam("from"));
+            to = time(ctx.queryParam("to"));
+        } catch (IllegalArgumentException e) {
+            ctx.status(400).json(Map.of("error", e.getMessage()));
+            return;
+        }
+        Map<String, String> where = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> q : ctx.queryParamMap().entrySet()) {
+            String k = q.getKey();
+            if (k.equals("from") || k.equals("to")) {
+                continue;
+            }
+            if (!view.groupBy().contains(k)) {
+                ctx.status(400)
+                        .json(Map.of(
+                                "error",
+                                "unknown parameter '" + k + "': filter on a group field of view '" + name + "' "
+                                        + view.groupBy() + ", or use from/to"));
+                return;
+            }
+            where.put(k, q.getValue().get(0));
+        }
+        List<Map<String, Object>> rows = store.queryView(view, from, to, where);
+        ctx.json(Map.of("view", name, "rows", rows));
+    }
+
+    /** RFC 3339 or epoch milliseconds. */
+    private static Long time(String s) {
+        if (s == null || s.isBlank()) {
+            return null;
+        }
+        if (s.chars().allMatch(Character::isDigit)) {
+            return Long.parseLong(s);
+        }
+        try {
+            return java.time.OffsetDateTime.parse(s).toInstant().toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.parse(s).toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                throw new IllegalArgumentException("'" + s + "' is not an RFC 3339 time or epoch milliseconds");
+            }
+        }
+    }
+
+    private static List<Map<String, Object>> describeStreams(Pipeline p) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (StreamDef s : p.streams().values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("topic", p.streamTopic(s.name()));
+            m.put("id", s.idField());
+            m.put("time", s.timeField());
+            m.put("key", s.keyField());
+            m.put("partitions", s.partitions());
+            m.put("retention", s.retention().toString());
+            m.put("dedup", s.dedupHorizon().toString());
+            m.put("schema", JSON.convertValue(s.schema(), Object.class));
+            m.put(
+                    "sources",
+                    p.sources().values().stream()
+                            .filter(src -> src.stream().equals(s.name()))
+                            .map(SluiceServer::describeSource)
+                            .toList());
+            m.put("late_topic", p.lateTopic(s.name()));
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> describeSource(SourceDef s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        switch (s) {
+            case SourceDef.Http h -> {
+                m.put("type", "http");
+                m.put("path", "/v1/streams/" + h.stream() + "/events");
+            }
+            case SourceDef.Kafka k -> {
+                m.put("type", "kafka");
+                m.put("topic", k.topic());
+            }
+            case SourceDef.Generator g -> {
+                m.put("type", "generator");
+                m.put("rate", g.ratePerSecond());
+            }
+        }
+        return m;
+    }
+
+    private static List<Map<String, Object>> describeViews(Pipeline p) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ViewDef v : p.views().values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", v.name());
+            m.put("from", v.from());
+            m.put("filter", v.filter() == null ? null : v.filter().source());
+            if (v.window() != null) {
+                Map<String, Object> w = new LinkedHashMap<>();
+                w.put("type", v.window().type().name().toLowerCase(java.util.Locale.ROOT));
+                w.put("size", v.window().size().toString());
+                w.put("advance", v.window().advance().toString());
+                w.put("grace", v.window().grace().toString());
+                m.put("window", w);
+            }
+            m.put("group_by", v.groupBy());
+            List<Map<String, Object>> ms = new ArrayList<>();
+            for (MeasureDef md : v.measures()) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("name", md.name());
+                x.put("kind", md.kind().keyword());
+                x.put("field", md.field());
+                ms.add(x);
+            }
+            m.put("measures", ms);
+            m.put("topic", p.viewTopic(v.name()));
+            m.put("path", "/v1/views/" + v.name());
+            out.add(m);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.sluice.sinks.duckdb;
+
+import dev.sluice.pipeline.MeasureDef;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.StreamDef;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.EventTime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The embedded DuckDB database of a pipeline: owns the file, creates the tables, and answers
+ * queries. Writes go through {@link DuckDbSink}, on a connection of its own.
+ *
+ * <p>Tables: one per stream (raw events, primary key the event id), one per view (primary key
+ * window start and group, with the row's version and mergeable state), and two bookkeeping tables:
+ * {@code _sluice_offsets} (the next Kafka offset per topic partition, committed in the same
+ * transaction as the rows it produced) and {@code _sluice_late} (late events already merged into a
+ * view row, so a redelivered one is not counted twice).
+ */
+public final class DuckDbStore implements AutoCloseable {
+    private final Pipeline pipeline;
+    private final Path file;
+    private final DuckDBConnection root;
+
+    private DuckDbStore(Pipeline pipeline, Path file, DuckDBConnection root) {
+        this.pipeline = pipeline;
+        this.file = file;
+        this.root = root;
+    }
+
+    public static DuckDbStore open(Pipeline pipeline, Path file) throws SQLException {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (java.io.IOException e) {
+            throw new SQLException("cannot create directory for " + file, e);
+        }
+        DuckDBConnection c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
+        DuckDbStore store = new DuckDbStore(pipeline, file, c);
+        store.createTables();
+        return store;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** A new connection to the same database, for one thread's use. */
+    public Connection connect() throws SQLException {
+        return root.duplicate();
+    }
+
+    private void createTables() throws SQLException {
+        try (Statement s = root.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS _sluice_offsets (topic VARCHAR, part INTEGER, next_offset BIGINT, "
+                    + "PRIMARY KEY (topic, part))");
+            s.execute(
+                    "CREATE TABLE IF NOT EXISTS _sluice_late (view VARCHAR, event_id VARCHAR, window_start TIMESTAMP, "
+                            + "_group_key VARCHAR, PRIMARY KEY (view, event_id, window_start, _group_key))");
+            for (StreamDef st : pipeline.streams().values()) {
+                String cols = Columns.raw(st).stream()
+                        .map(c -> Columns.quote(c.name()) + " " + c.type()
+                                + (c.name().equals(st.idField()) ? " PRIMARY KEY" : ""))
+                        .collect(Collectors.joining(", "));
+                s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote(st.name()) + " (" + cols + ")");
+                String stageCols = Columns.raw(st).stream()
+                        .map(c -> Columns.quote(c.name()) + " " + c.type())
+                        .collect(Collectors.joining(", "));
+                s.execute(
+                        "CREATE TABLE IF NOT EXISTS " + Columns.quote("_stage_" + st.name()) + " (" + stageCols + ")");
+                s.execute("DELETE FROM " + Columns.quote("_stage_" + st.name()));
+            }
+            for (ViewDef v : pipeline.views().values()) {
+                StreamDef st = pipeline.stream(v.from());
+                StringBuilder cols =
+                        new StringBuilder("window_start TIMESTAMP NOT NULL, window_end TIMESTAMP NOT NULL");
+                for (String g : v.groupBy()) {
+                    cols.append(", ").append(Columns.quote(g)).append(' ').append(Columns.groupType(st, g));
+                }
+                for (MeasureDef m : v.measures()) {
+                    cols.append(", ")
+                            .append(Columns.quote(m.name()))
+                            .append(' ')
+                            .append(Columns.measureType(m));
+                }
+                cols.append(", version BIGINT NOT NULL, watermark TIMESTAMP, updated_at TIMESTAMP, "
+                        + "_group_key VARCHAR NOT NULL, _state BLOB");
+                s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote(v.name()) + " (" + cols
+                        + ", PRIMARY KEY (window_start, _group_key))");
+                s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote("_stage_" + v.name()) + " (" + cols + ")");
+                s.execute("DELETE FROM " + Columns.quote("_stage_" + v.name()));
+            }
+        }
+    }
+
+    /**
+     * Rows of a view, oldest window first.
+     *
+     * @param from inclusive lower bound on window_start, epoch ms, or null
+     * @param to exclusive upper bound on window_start, epoch ms, or null
+     * @param where equality filters on group fields (values as text, cast to the column's type)
+     */
+    public List<Map<String, Object>> queryView(ViewDef view, Long from, Long to, Map<String, String> where)
+            throws SQLException {
+        StreamDef st = pipeline.stream(view.from());
+        List<String> select = new ArrayList<>(List.of("window_start", "window_end"));
+        view.groupBy().forEach(select::add);
+        view.measures().forEach(m -> select.add(m.name()));
+        select.add("version");
+        StringBuilder sql = new StringBuilder("SELECT ")
+                .append(select.stream().map(Columns::quote).collect(Collectors.joining(", ")))
+                .append(" FROM ")
+                .append(Columns.quote(view.name()))
+                .append(" WHERE 1=1");
+        List<Object> params = new ArrayList<>();
+        if (from != null) {
+            sql.append(" AND window_start >= ?");
+            params.add(ts(from));
+        }
+        if (to != null) {
+            sql.append(" AND window_start < ?");
+            params.add(ts(to));
+        }
+        for (Map.Entry<String, String> w : where.entrySet()) {
+            sql.append(" AND ")
+                    .append(Columns.quote(w.getKey()))
+                    .append(" = CAST(? AS ")
+                    .append(Columns.groupType(st, w.getKey()))
+                    .append(')');
+            params.add(w.getValue());
+        }
+        sql.append(" ORDER BY window_start");
+        for (String g : view.groupBy()) {
+            sql.append(", ").append(Columns.quote(g));
+        }
+        try (Connection c = connect();
+                PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) {
+                ps.setObject(i + 1, params.get(i));
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (String col : select) {
+                        Object v = rs.getObject(col);
+                        if (v instanceof Timestamp t) {
+                            v = EventTime.format(t.toLocalDateTime()
+                                    .toInstant(ZoneOffset.UTC)
+                                    .toEpochMilli());
+                        } else if (v instanceof java.time.LocalDateTime t) {
+                            v = EventTime.format(t.toInstant(ZoneOffset.UTC).toEpochMilli());
+                        }
+                        row.put(col, v);
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** Raw events stored for a stream. */
+    public long countRaw(String stream) throws SQLException {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM " + Columns.quote(stream))) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** True when the database answers a trivial query. */
+    public boolean healthy() {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1")) {
+            return rs.next();
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    static java.time.LocalDateTime ts(long epochMillis) {
+        return java.time.LocalDateTime.ofEpochSecond(
+                Math.floorDiv(epochMillis, 1000), Math.floorMod(epochMillis, 1000) * 1_000_000, ZoneOffset.UTC);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        root.close();
+    }
+}

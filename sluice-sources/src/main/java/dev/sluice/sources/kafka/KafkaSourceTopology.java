@@ -1,0 +1,124 @@
+package dev.sluice.sources.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.SourceDef;
+import dev.sluice.processor.DeadLetter;
+import dev.sluice.processor.Routed;
+import dev.sluice.schema.Violation;
+import dev.sluice.sources.Admission;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.AutoOffsetReset;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * A Kafka source: reads JSON events, one per message, from a topic; what passes the stream's
+ * contract goes to the stream topic, what does not goes to {@code <pipeline>.dlq} with the reason
+ * in headers. It runs inside the pipeline's Kafka Streams application, so the move from the source
+ * topic to the stream topic is exactly-once. An event without an id gets one derived from its
+ * position (topic, partition, offset), so re-reading the topic can never mint a second id.
+ */
+public final class KafkaSourceTopology {
+    private static final Serde<byte[]> BYTES = Serdes.ByteArray();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KafkaSourceTopology() {}
+
+    public static void addTo(StreamsBuilder builder, Pipeline pipeline, SourceDef.Kafka source, Clock clock) {
+        Admission admission = new Admission(pipeline.stream(source.stream()), clock);
+        String n = "source-" + source.name();
+        AutoOffsetReset reset =
+                "latest".equals(source.startFrom()) ? AutoOffsetReset.latest() : AutoOffsetReset.earliest();
+        KStream<byte[], Routed> admitted = builder.stream(
+                        source.topic(),
+                        Consumed.with(BYTES, BYTES).withOffsetResetPolicy(reset).withName(n))
+                .process(() -> new Admit(source, admission), Named.as(n + "-admit"));
+        Map<String, KStream<byte[], Routed>> b = admitted.split(Named.as(n + "-"))
+                .branch((k, v) -> v.target() == Routed.Target.DLQ, Branched.as("dlq"))
+                .defaultBranch(Branched.as("ok"));
+        b.get(n + "-dlq")
+                .mapValues(Routed::bytes, Named.as(n + "-dlq-bytes"))
+                .to(pipeline.dlqTopic(), Produced.with(BYTES, BYTES).withName(n + "-dlq-sink"));
+        b.get(n + "-ok")
+                .mapValues(Routed::bytes, Named.as(n + "-ok-bytes"))
+                .to(
+                        pipeline.streamTopic(source.stream()),
+                        Produced.with(BYTES, BYTES).withName(n + "-sink"));
+    }
+
+    private static final class Admit implements Processor<byte[], byte[], byte[], Routed> {
+        private final SourceDef.Kafka source;
+        private final Admission admission;
+        private ProcessorContext<byte[], Routed> context;
+
+        Admit(SourceDef.Kafka source, Admission admission) {
+            this.source = source;
+            this.admission = admission;
+        }
+
+        @Override
+        public void init(ProcessorContext<byte[], Routed> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            String origin = context.recordMetadata()
+                    .map(m -> m.topic() + "/" + m.partition() + "@" + m.offset())
+                    .orElse(source.topic());
+            JsonNode event;
+            try {
+                event = record.value() == null ? null : JSON.readTree(record.value());
+            } catch (Exception e) {
+                dlq(record, "$", "json", "not JSON: " + firstLine(e.getMessage()), origin);
+                return;
+            }
+            Admission.Result r = admission.admit(
+                    event,
+                    () -> UUID.nameUUIDFromBytes(origin.getBytes(StandardCharsets.UTF_8))
+                            .toString());
+            if (r instanceof Admission.Accepted a) {
+                context.forward(record.withKey(a.key())
+                        .withValue(Routed.next(a.value()))
+                        .withTimestamp(a.time()));
+            } else {
+                var v = ((Admission.Refused) r).violations();
+                dlq(
+                        record,
+                        v.get(0).field(),
+                        v.get(0).rule(),
+                        v.stream().map(Violation::toString).collect(Collectors.joining("; ")),
+                        origin);
+            }
+        }
+
+        private void dlq(Record<byte[], byte[]> record, String field, String rule, String reason, String origin) {
+            context.forward(record.withValue(Routed.dlq(record.value()))
+                    .withHeaders(DeadLetter.headers(
+                            record.headers(), "validate", source.stream(), field, rule, reason, origin)));
+        }
+
+        private static String firstLine(String s) {
+            if (s == null) {
+                return "unreadable";
+            }
+            int nl = s.indexOf('\n');
+            return nl < 0 ? s : s.substring(0, nl);
+        }
+    }
+}
