@@ -41,6 +41,10 @@ final class OrdersScenario {
     final long t0;
     /** Accepted events by id: the only input of the ground truth. */
     final Map<String, JsonNode> accepted = new HashMap<>();
+    /** Event ids of the events built to break the contract, and of those the server refused. */
+    final Set<String> malformedIds = new HashSet<>();
+
+    final Set<String> refusedIds = new HashSet<>();
 
     OrdersScenario(long seed) {
         random = new Random(seed);
@@ -73,6 +77,7 @@ final class OrdersScenario {
     /** Ways an event can break the orders contract. */
     ObjectNode malformed(int i, long time) {
         ObjectNode o = order(i, time);
+        malformedIds.add(o.get("event_id").asText());
         switch (i % 5) {
             case 0 -> o.put("amount", -5);
             case 1 -> o.put("status", "shipped");
@@ -138,6 +143,8 @@ final class OrdersScenario {
                 if ("accepted".equals(r.get("status").asText())) {
                     JsonNode e = batch.get(r.get("index").asInt());
                     accepted.put(r.get("id").asText(), e);
+                } else {
+                    refusedIds.add(batch.get(r.get("index").asInt()).path("event_id").asText());
                 }
             }
         }

@@ -317,7 +317,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                     if (v == null || v.isNull()) {
                         app.appendNull();
                     } else if (c.name().equals(st.timeField())) {
-                        app.appendEpochMillis(EventTime.of(e, st.timeField()));
+                        app.appendEpochMicros(Math.multiplyExact(EventTime.of(e, st.timeField()), 1000L));
                     } else {
                         switch (c.type()) {
                             case "BIGINT" -> app.append(v.asLong());
@@ -343,8 +343,8 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         try (DuckDBAppender app = ((DuckDBConnection) conn).createAppender(DuckDBConnection.DEFAULT_SCHEMA, stage)) {
             for (Row r : rows) {
                 app.beginRow();
-                app.appendEpochMillis(r.windowStart());
-                app.appendEpochMillis(r.windowEnd());
+                app.appendEpochMicros(Math.multiplyExact(r.windowStart(), 1000L));
+                app.appendEpochMicros(Math.multiplyExact(r.windowEnd(), 1000L));
                 StreamDef st = pipeline.stream(v.from());
                 for (int i = 0; i < v.groupBy().size(); i++) {
                     appendValue(
@@ -357,8 +357,8 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                     appendValue(app, Columns.measureType(v.measures().get(i)), m);
                 }
                 app.append(r.state().version());
-                app.appendEpochMillis(r.watermark());
-                app.appendEpochMillis(now);
+                app.appendEpochMicros(Math.multiplyExact(r.watermark(), 1000L));
+                app.appendEpochMicros(Math.multiplyExact(now, 1000L));
                 app.append(r.groupKey());
                 app.append(r.state().toBytes());
                 app.endRow();
