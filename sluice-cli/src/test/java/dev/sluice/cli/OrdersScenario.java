@@ -144,7 +144,8 @@ final class OrdersScenario {
                     JsonNode e = batch.get(r.get("index").asInt());
                     accepted.put(r.get("id").asText(), e);
                 } else {
-                    refusedIds.add(batch.get(r.get("index").asInt()).path("event_id").asText());
+                    refusedIds.add(
+                            batch.get(r.get("index").asInt()).path("event_id").asText());
                 }
             }
         }

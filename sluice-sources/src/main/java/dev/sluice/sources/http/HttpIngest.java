@@ -139,6 +139,14 @@ public final class HttpIngest {
         if (accepted.isEmpty()) {
             return CompletableFuture.completedFuture(finish(results, 0, 0));
         }
+        if (accepted.size() > entry.source().maxInFlightEvents()) {
+            // waiting would never help: tell the client to split the batch
+            return CompletableFuture.completedFuture(Response.error(
+                    413,
+                    "batch of " + accepted.size() + " events exceeds max_in_flight "
+                            + entry.source().maxInFlightEvents() + "; send smaller batches",
+                    null));
+        }
         if (!entry.inFlight().tryAcquire(accepted.size())) {
             return CompletableFuture.completedFuture(
                     Response.error(429, "too many events waiting for Kafka; nothing from this request was written", 1));
