@@ -52,6 +52,7 @@ class EcommercePipelineIT {
     static void start() throws Exception {
         String name = SharedKafka.uniqueName("shop");
         Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), name);
+        BasketView.addTo(file);
         pipeline = PipelineLoader.withSystemEnv().load(file);
         SluiceRuntime.Options o = new SluiceRuntime.Options(
                 dir.resolve("data"), "127.0.0.1", 0, 0, SharedKafka.get().bootstrapServers(), Clock.systemUTC());
@@ -112,6 +113,20 @@ class EcommercePipelineIT {
         assertThat(truth).hasSizeGreaterThan(50);
         List<String> diffs = awaitAgreement(truth, Duration.ofSeconds(120));
         assertThat(diffs).as("query API vs ground truth").isEmpty();
+        Map<String, List<java.math.BigDecimal>> baskets = BasketView.truth(s.accepted.values());
+        assertThat(baskets).hasSizeGreaterThan(20);
+        List<String> basketDiffs = List.of("not compared yet");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            basketDiffs = BasketView.compare(baskets, BasketView.queried(HTTP, runtime.httpPort()));
+            if (basketDiffs.isEmpty()) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertThat(basketDiffs.subList(0, Math.min(20, basketDiffs.size())))
+                .as("hopping view with min/max/avg/quantiles vs ground truth")
+                .isEmpty();
 
         // nothing else is missing: every accepted event is stored raw, once
         assertThat(runtime.store().countRaw("orders")).isEqualTo(s.accepted.size());
