@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +12,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +41,7 @@ class KillRestartIT {
     @Test
     void killNineMidStreamLosesNothingAndCountsNothingTwice() throws Exception {
         Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), "ecommerce");
+        BasketView.addTo(file);
         Path data = dir.resolve("data");
         int port = freePort();
         int kafkaPort = freePort();
@@ -86,9 +92,22 @@ class KillRestartIT {
             assertThat(diffs.subList(0, Math.min(diffs.size(), 20)))
                     .as("after kill -9 and restart")
                     .isEmpty();
+            Map<String, List<BigDecimal>> baskets = BasketView.truth(s.accepted.values());
+            List<String> basketDiffs = BasketView.compare(baskets, BasketView.queried(http, port));
+            assertThat(basketDiffs.subList(0, Math.min(basketDiffs.size(), 20)))
+                    .as("hopping view after kill -9 and restart")
+                    .isEmpty();
         } finally {
             p.destroy();
             p.waitFor();
+        }
+        // every accepted event is stored raw exactly once
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + data.resolve("sluice.duckdb"));
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT event_id) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(s.accepted.size());
+            assertThat(rs.getLong(2)).isEqualTo(s.accepted.size());
         }
     }
 
