@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Installs, when missing, the Debian packages that tests start real servers from.
-# Today's tests need only what Maven brings (the embedded Kafka broker, DuckDB); the list grows as
-# ClickHouse, PostgreSQL, Redis, Mosquitto, Prometheus and Chromium tests arrive.
+# Installs, when missing, the Debian packages that tests start real servers or clients from.
+# - maven, curl: the build
+# - python3-confluent-kafka, python3-avro, python3-requests: Confluent's own Python client, which the
+#   registry tests use as a client nobody on the team wrote (ConfluentPythonClientIT)
+# The list grows as ClickHouse, PostgreSQL, Redis, Mosquitto, Prometheus and Chromium tests arrive.
 set -euo pipefail
 need=()
 command -v mvn >/dev/null || need+=(maven)
 command -v curl >/dev/null || need+=(curl)
+if ! /usr/bin/python3 -c 'import confluent_kafka.avro, confluent_kafka.schema_registry, requests' >/dev/null 2>&1; then
+  need+=(python3-confluent-kafka python3-avro python3-requests)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing ${need[*]}; run as root or install them" >&2
     exit 1
   fi
+  echo "install-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${need[@]}"

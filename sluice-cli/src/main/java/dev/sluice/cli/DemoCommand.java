@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
         String extra =
                 "  demo     generating " + rate + " " + stream + " events/s (2% duplicates, 5% up to 20 min late)\n"
                         + "  open     http://127.0.0.1:" + port + "/v1/views/" + view;
-        return RunCommand.run(demo, dataDir, "127.0.0.1", port, kafkaPort, null, extra);
+        return RunCommand.run(demo, dataDir, "127.0.0.1", port, kafkaPort, null, extra, "_schemas", -1);
     }
 
     private static Path locate() {

@@ -37,6 +37,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "HTTP bind address (default: ${DEFAULT-VALUE})")
     String host;
 
+    @Option(
+            names = "--registry-port",
+            defaultValue = "-1",
+            description = "also serve the schema registry API at the root of this port (default: only under /registry)")
+    int registryPort;
+
+    @Option(
+            names = "--registry-topic",
+            defaultValue = "_schemas",
+            description = "compacted topic holding the schema registry (default: ${DEFAULT-VALUE})")
+    String registryTopic;
+
     @Override
     public Integer call() throws Exception {
         Pipeline pipeline;
@@ -47,16 +59,33 @@ final class RunCommand implements Callable<Integer> {
             System.err.println(file + ": refusing to start: " + e.problems().size() + " problem(s)");
             return 1;
         }
-        return run(pipeline, dataDir, host, port, kafkaPort, kafka, null);
+        return run(pipeline, dataDir, host, port, kafkaPort, kafka, null, registryTopic, registryPort);
     }
 
     /** Starts the runtime, prints where things are, and blocks until Ctrl-C. */
-    static int run(Pipeline pipeline, Path dataDir, String host, int port, int kafkaPort, String kafka, String extra)
+    static int run(
+            Pipeline pipeline,
+            Path dataDir,
+            String host,
+            int port,
+            int kafkaPort,
+            String kafka,
+            String extra,
+            String registryTopic,
+            int registryPort)
             throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of("data", pipeline.name());
-        SluiceRuntime.Options o =
-                new SluiceRuntime.Options(dir, host, port, kafkaPort, kafka, java.time.Clock.systemUTC());
-        SluiceRuntime rt = SluiceRuntime.start(pipeline, o);
+        SluiceRuntime.Options o = new SluiceRuntime.Options(
+                dir, host, port, kafkaPort, kafka, java.time.Clock.systemUTC(), registryTopic, registryPort);
+        SluiceRuntime rt;
+        try {
+            rt = SluiceRuntime.start(pipeline, o);
+        } catch (SluiceRuntime.SchemaRefusedException e) {
+            System.err.println(e.getMessage());
+            System.err.println(pipeline.file() + ": refusing to start: a schema change breaks its subject's"
+                    + " compatibility level (see docs/schemas.md for the migration steps)");
+            return 1;
+        }
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -86,6 +115,8 @@ final class RunCommand implements Callable<Integer> {
         for (String v : p.views().keySet()) {
             out.println("  query    GET  " + base + "/v1/views/" + v);
         }
+        out.println("  registry " + base + "/registry   (Confluent Schema Registry API"
+                + (rt.registryPort() > 0 ? "; also http://" + host + ":" + rt.registryPort() : "") + ")");
         out.println("  health   GET  " + base + "/health");
         if (extra != null) {
             out.println(extra);

@@ -9,10 +9,14 @@ import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.topology.ViewTopology;
+import dev.sluice.registry.RegistryException;
+import dev.sluice.registry.SchemaRegistry;
+import dev.sluice.schema.compat.SchemaType;
 import dev.sluice.server.Health;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
+import dev.sluice.sinks.kafka.KafkaSinkTopology;
 import dev.sluice.sources.generator.Generator;
 import dev.sluice.sources.http.HttpIngest;
 import dev.sluice.sources.kafka.KafkaSourceTopology;
@@ -55,17 +59,26 @@ public final class SluiceRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceRuntime.class);
 
     /** How to run a pipeline. */
-    public record Options(Path dataDir, String host, int httpPort, int kafkaPort, String externalKafka, Clock clock) {
+    public record Options(
+            Path dataDir,
+            String host,
+            int httpPort,
+            int kafkaPort,
+            String externalKafka,
+            Clock clock,
+            String registryTopic,
+            int registryPort) {
+        /** Options with the registry on its default topic and no port of its own. */
+        public Options(Path dataDir, String host, int httpPort, int kafkaPort, String externalKafka, Clock clock) {
+            this(dataDir, host, httpPort, kafkaPort, externalKafka, clock, SchemaRegistry.DEFAULT_TOPIC, -1);
+        }
+
         public static Options defaults(Path dataDir) {
             return new Options(dataDir, "127.0.0.1", 8080, 9092, null, Clock.systemUTC());
         }
 
-        public Options withPorts(int http, int kafka) {
-            return new Options(dataDir, host, http, kafka, externalKafka, clock);
-        }
-
-        public Options withExternalKafka(String bootstrap) {
-            return new Options(dataDir, host, httpPort, kafkaPort, bootstrap, clock);
+        public Options withRegistry(String topic, int port) {
+            return new Options(dataDir, host, httpPort, kafkaPort, externalKafka, clock, topic, port);
         }
     }
 
@@ -81,6 +94,8 @@ public final class SluiceRuntime implements AutoCloseable {
     private DuckDbStore store;
     private DuckDbSink sink;
     private SluiceServer server;
+    private SluiceServer registryServer;
+    private SchemaRegistry registry;
 
     private SluiceRuntime(Pipeline pipeline, Options options) {
         this.pipeline = pipeline;
@@ -118,6 +133,9 @@ public final class SluiceRuntime implements AutoCloseable {
         }
         admin = Admin.create(ClientDefaults.admin(bootstrap));
         createTopics();
+        registry = SchemaRegistry.start(bootstrap, options.registryTopic(), Duration.ofSeconds(30));
+        closeables.add(registry);
+        schemaIds = registerSchemas();
 
         SinkDef.DuckDb sinkDef = pipeline.sinks().values().stream()
                 .filter(SinkDef.DuckDb.class::isInstance)
@@ -138,7 +156,12 @@ public final class SluiceRuntime implements AutoCloseable {
         StreamsBuilder builder = new StreamsBuilder();
         for (SourceDef s : pipeline.sources().values()) {
             if (s instanceof SourceDef.Kafka k) {
-                KafkaSourceTopology.addTo(builder, pipeline, k, options.clock());
+                KafkaSourceTopology.addTo(builder, pipeline, k, options.clock(), registry);
+            }
+        }
+        for (SinkDef d : pipeline.sinks().values()) {
+            if (d instanceof SinkDef.Kafka k) {
+                KafkaSinkTopology.addTo(builder, pipeline, k, schemaIds, registry);
             }
         }
         ViewTopology.addTo(builder, pipeline);
@@ -164,10 +187,14 @@ public final class SluiceRuntime implements AutoCloseable {
                 pipeline,
                 ingest,
                 store,
+                registry,
                 new Health(this::brokerUp, this::processorUp, () -> store.healthy() && sink.running()),
                 options.host(),
                 options.httpPort());
         closeables.add(producer);
+        if (options.registryPort() >= 0) {
+            registryServer = SluiceServer.registryOnly(registry, options.host(), options.registryPort());
+        }
 
         for (SourceDef s : pipeline.sources().values()) {
             if (s instanceof SourceDef.Generator g) {
@@ -178,6 +205,51 @@ public final class SluiceRuntime implements AutoCloseable {
                 t.start();
             }
         }
+    }
+
+    private Map<String, Integer> schemaIds = Map.of();
+
+    /**
+     * Registers every stream's schema under its subject; a change the subject's compatibility level forbids
+     * stops the start, saying which stream, which subject and what breaks.
+     */
+    private Map<String, Integer> registerSchemas() {
+        Map<String, Integer> ids = new HashMap<>();
+        List<String> refusals = new ArrayList<>();
+        for (StreamDef s : pipeline.streams().values()) {
+            String subject = pipeline.subject(s.name());
+            try {
+                ids.put(
+                        s.name(),
+                        registry.register(subject, SchemaType.parse(s.schemaType()), s.schemaText(), List.of()));
+            } catch (RegistryException e) {
+                refusals.add("stream '" + s.name() + "': schema " + s.schemaFile()
+                        + " cannot be registered under subject '"
+                        + subject + "' (" + registry.subjectLevel(subject).orElse(registry.globalLevel()) + "): "
+                        + e.getMessage());
+            }
+        }
+        if (!refusals.isEmpty()) {
+            throw new SchemaRefusedException(String.join("\n", refusals));
+        }
+        return ids;
+    }
+
+    /** A stream's schema breaks its subject's compatibility level; nothing was started for the pipeline. */
+    public static final class SchemaRefusedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SchemaRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    public SchemaRegistry registry() {
+        return registry;
+    }
+
+    public int registryPort() {
+        return registryServer == null ? -1 : registryServer.port();
     }
 
     private void createTopics() throws Exception {
@@ -273,6 +345,9 @@ public final class SluiceRuntime implements AutoCloseable {
         generators.forEach(Generator::stop);
         if (server != null) {
             quietly(server);
+        }
+        if (registryServer != null) {
+            quietly(registryServer);
         }
         for (int i = closeables.size() - 1; i >= 1; i--) {
             quietly(closeables.get(i));

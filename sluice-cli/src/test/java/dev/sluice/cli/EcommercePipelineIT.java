@@ -170,7 +170,11 @@ class EcommercePipelineIT {
     }
 
     static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
-        Map<String, Object> cfg = new HashMap<>(ClientDefaults.consumer(runtime.bootstrapServers(), "it-" + topic));
+        return readAll(runtime.bootstrapServers(), topic, atLeast);
+    }
+
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int atLeast) {
+        Map<String, Object> cfg = new HashMap<>(ClientDefaults.consumer(bootstrap, "it-" + topic));
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c =
                 new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -40,6 +40,15 @@ public record Pipeline(
         return name + ".view." + view;
     }
 
+    /**
+     * The schema registry subject of a stream's schema: the stream's {@code subject}, else
+     * {@code <stream topic>-value}, as Confluent's TopicNameStrategy names the value schema of a topic.
+     */
+    public String subject(String stream) {
+        StreamDef s = stream(stream);
+        return s.subject() != null ? s.subject() : streamTopic(stream) + "-value";
+    }
+
     /** The Kafka Streams application id (and consumer group prefix) of this pipeline. */
     public String applicationId() {
         return "sluice-" + name;

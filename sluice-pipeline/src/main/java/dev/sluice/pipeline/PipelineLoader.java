@@ -15,6 +15,12 @@ import dev.sluice.pipeline.Yaml.Loc;
 import dev.sluice.pipeline.Yaml.MapNode;
 import dev.sluice.pipeline.Yaml.Node;
 import dev.sluice.pipeline.Yaml.Scalar;
+import dev.sluice.schema.avro.AvroToJsonSchema;
+import dev.sluice.schema.compat.AvroSchema;
+import dev.sluice.schema.compat.InvalidSchemaException;
+import dev.sluice.schema.compat.ParsedSchema;
+import dev.sluice.schema.compat.SchemaType;
+import dev.sluice.schema.compat.Schemas;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -481,12 +487,14 @@ public final class PipelineLoader {
             String schemaText = o.str("schema");
             Path schemaFile = null;
             JsonNode schema = null;
+            String schemaSource = null;
             Map<String, Expressions.Type> fields = null;
             if (schemaText != null) {
                 Path dir = file.toAbsolutePath().getParent();
                 schemaFile = (dir == null ? Path.of(schemaText) : dir.resolve(schemaText)).normalize();
                 schema = schema(schemaFile, schemaText, o.loc("schema"), o.path("schema"));
                 if (schema != null) {
+                    schemaSource = readQuietly(schemaFile);
                     fields = Expressions.variablesOf(schema);
                 }
             }
@@ -519,7 +527,10 @@ public final class PipelineLoader {
                     key,
                     (int) o.lng("partitions", StreamDef.DEFAULT_PARTITIONS),
                     o.duration("retention"),
-                    o.duration("dedup"));
+                    o.duration("dedup"),
+                    avro(schemaFile) ? "AVRO" : "JSON",
+                    schemaSource,
+                    o.str("subject"));
             return new StreamInfo(def, fields);
         }
 
@@ -533,6 +544,23 @@ public final class PipelineLoader {
             } catch (IOException e) {
                 problem(loc, path, "cannot read schema file '" + written + "': " + e.getMessage());
                 return null;
+            }
+            if (avro(schemaFile)) {
+                try {
+                    ParsedSchema parsed = Schemas.parse(SchemaType.AVRO, new String(bytes, StandardCharsets.UTF_8));
+                    org.apache.avro.Schema a = ((AvroSchema) parsed).avro();
+                    if (a.getType() != org.apache.avro.Schema.Type.RECORD) {
+                        problem(
+                                loc,
+                                path,
+                                "Avro schema file '" + written + "' must define a record, not " + a.getType());
+                        return null;
+                    }
+                    return AvroToJsonSchema.convert(a);
+                } catch (InvalidSchemaException e) {
+                    problem(loc, path, "schema file '" + written + "' is not a valid Avro schema: " + e.getMessage());
+                    return null;
+                }
             }
             JsonNode schema;
             try {
@@ -564,6 +592,18 @@ public final class PipelineLoader {
                 return null;
             }
             return schema;
+        }
+
+        static boolean avro(Path schemaFile) {
+            return schemaFile != null && schemaFile.getFileName().toString().endsWith(".avsc");
+        }
+
+        static String readQuietly(Path file) {
+            try {
+                return Files.readString(file);
+            } catch (IOException e) {
+                return null;
+            }
         }
 
         SourceDef source(Entry entry, MapNode node) {
@@ -923,6 +963,20 @@ public final class PipelineLoader {
                     }
                     inputs.add(s.text());
                 }
+            }
+            if ("kafka".equals(o.str("type"))) {
+                if (in != null) {
+                    for (int i = 0; i < in.items().size(); i++) {
+                        if (in.items().get(i) instanceof Scalar s && viewNames.contains(s.text())) {
+                            problem(
+                                    s.loc(),
+                                    o.path("inputs") + "[" + i + "]",
+                                    "a kafka sink writes streams; view '" + s.text() + "' is already on its own topic, "
+                                            + "<pipeline>.view." + s.text());
+                        }
+                    }
+                }
+                return new SinkDef.Kafka(name, o.str("topic"), o.str("format"), List.copyOf(inputs));
             }
             if (!"duckdb".equals(o.str("type"))) {
                 return null;

@@ -24,8 +24,9 @@ public sealed interface SourceDef {
     }
 
     /**
-     * Reads JSON events, one per message, from a Kafka topic.
+     * Reads events, one per message, from a Kafka topic.
      *
+     * @param format {@code auto}, {@code json} or {@code confluent} (the Confluent wire format)
      * @param startFrom {@code earliest} or {@code latest}, where a new pipeline starts reading
      */
     record Kafka(String name, String stream, String topic, String format, String startFrom) implements SourceDef {}

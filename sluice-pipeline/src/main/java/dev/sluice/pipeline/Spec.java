@@ -327,10 +327,13 @@ final class Spec {
             "Events are read from an existing Kafka topic, one event per message.",
             key("topic", Kind.STRING).required().desc("The topic read.").example("orders"),
             key("format", Kind.ENUM)
-                    .def("json")
-                    .values("json")
-                    .desc("Message format: one JSON object per message.")
-                    .example("json"),
+                    .def("auto")
+                    .values("auto", "json", "confluent")
+                    .desc("Message format. `json`: one JSON object per message. `confluent`: the Confluent wire"
+                            + " format (magic byte 0, 4-byte schema id, then Avro binary or JSON), decoded with the"
+                            + " writer's schema from the registry; other messages go to the dead-letter topic."
+                            + " `auto`: the wire format when a message starts with byte 0, else JSON.")
+                    .example("confluent"),
             key("start_from", Kind.ENUM)
                     .def("earliest")
                     .values("earliest", "latest")
@@ -404,16 +407,35 @@ final class Spec {
                     .desc("What the sink writes. Absent or empty: every stream and view.")
                     .example("[orders, gmv_by_country]"));
 
+    static final Section SINK_KAFKA = section(
+            "sink-kafka",
+            "`type: kafka`",
+            "sinks.<name>",
+            "A Kafka topic receiving every accepted event of the listed streams, for downstream consumers."
+                    + " Duplicates a producer sent are passed on; consumers deduplicate by the id field.",
+            key("topic", Kind.STRING).required().desc("The topic written.").example("orders-avro"),
+            key("format", Kind.ENUM)
+                    .def("confluent")
+                    .values("confluent", "json")
+                    .desc("`confluent`: the Confluent wire format with the stream's registered schema id"
+                            + " (Avro binary for an `.avsc` stream, JSON text for a JSON Schema stream), readable"
+                            + " by Confluent deserializers pointed at Sluice's registry. `json`: plain JSON.")
+                    .example("confluent"),
+            key("inputs", Kind.REF_LIST)
+                    .type("list of stream names")
+                    .desc("The streams written. Absent or empty: every stream.")
+                    .example("[orders]"));
+
     static final Section SINK = variants(
             "sink",
             "Sinks",
             "sinks.<name>",
             "A sink is where streams and views land. Sink names match `" + COMPONENT_NAME + "`.",
             "type",
-            orderedMap("duckdb", SINK_DUCKDB),
+            orderedMap("duckdb", SINK_DUCKDB, "kafka", SINK_KAFKA),
             key("type", Kind.ENUM)
                     .required()
-                    .values("duckdb")
+                    .values("duckdb", "kafka")
                     .desc("The kind of sink.")
                     .example("duckdb"));
 
@@ -421,14 +443,21 @@ final class Spec {
             "stream",
             "Streams",
             "streams.<name>",
-            "A stream is a named sequence of events obeying one JSON Schema, kept in the Kafka topic"
+            "A stream is a named sequence of events obeying one schema, kept in the Kafka topic"
                     + " `<pipeline>.<name>`. Stream names are lowercase identifiers (`" + STREAM_NAME + "`).",
             key("schema", Kind.PATH)
                     .required()
                     .type("path")
-                    .desc("The stream's JSON Schema file, relative to the pipeline file. Its top-level"
-                            + " `properties` are the event's fields.")
+                    .desc("The stream's schema file, relative to the pipeline file: a JSON Schema (its"
+                            + " top-level `properties` are the event's fields) or, named `*.avsc`, an Avro record"
+                            + " schema (its fields are the event's fields). `sluice run` registers it in the schema"
+                            + " registry under `subject` and refuses to start when the change breaks the subject's"
+                            + " compatibility level.")
                     .example("schemas/orders.schema.json"),
+            key("subject", Kind.STRING)
+                    .desc("The schema registry subject of the stream's schema. Absent:"
+                            + " `<pipeline>.<stream>-value` (Confluent's TopicNameStrategy on the stream's topic).")
+                    .example("orders-value"),
             key("id", Kind.FIELD)
                     .def("id")
                     .desc("The field carrying the event id, the deduplication key. Assigned at ingest when an"

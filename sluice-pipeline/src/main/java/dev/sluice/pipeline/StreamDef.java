@@ -15,6 +15,11 @@ import java.time.Duration;
  * @param partitions partitions of the stream's topic
  * @param retention how long Kafka keeps raw events (replay horizon)
  * @param dedupHorizon how long an event id is remembered by the processor
+ * @param schemaType {@code JSON} (a JSON Schema file) or {@code AVRO} (an {@code .avsc} file); {@code schema}
+ *     is then the equivalent JSON Schema, which validates plain-JSON events and types the fields
+ * @param schemaText the schema file's text, as registered in the schema registry
+ * @param subject the registry subject of the stream's schema; null means the default, see
+ *     {@link Pipeline#subject(String)}
  */
 public record StreamDef(
         String name,
@@ -25,7 +30,40 @@ public record StreamDef(
         String keyField,
         int partitions,
         Duration retention,
-        Duration dedupHorizon) {
+        Duration dedupHorizon,
+        String schemaType,
+        String schemaText,
+        String subject) {
+
+    /** A JSON Schema stream under the default subject. */
+    public StreamDef(
+            String name,
+            Path schemaFile,
+            JsonNode schema,
+            String idField,
+            String timeField,
+            String keyField,
+            int partitions,
+            Duration retention,
+            Duration dedupHorizon) {
+        this(
+                name,
+                schemaFile,
+                schema,
+                idField,
+                timeField,
+                keyField,
+                partitions,
+                retention,
+                dedupHorizon,
+                "JSON",
+                schema == null ? null : schema.toString(),
+                null);
+    }
+
+    public boolean avro() {
+        return "AVRO".equals(schemaType);
+    }
 
     public static final int DEFAULT_PARTITIONS = 1;
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);

@@ -6,6 +6,8 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.registry.SchemaRegistry;
+import dev.sluice.registry.http.RegistryApi;
 import dev.sluice.sinks.duckdb.DuckDbStore;
 import dev.sluice.sources.http.HttpIngest;
 import io.javalin.Javalin;
@@ -30,6 +32,9 @@ import java.util.Map;
 public final class SluiceServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Where the Confluent-compatible schema registry API is served: a client's base URL ends with it. */
+    public static final String REGISTRY_PREFIX = "/registry";
+
     private final Javalin app;
 
     private SluiceServer(Javalin app) {
@@ -37,7 +42,13 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     public static SluiceServer start(
-            Pipeline pipeline, HttpIngest ingest, DuckDbStore store, Health health, String host, int port) {
+            Pipeline pipeline,
+            HttpIngest ingest,
+            DuckDbStore store,
+            SchemaRegistry registry,
+            Health health,
+            String host,
+            int port) {
         long maxBody = Math.max(ingest.maxBodyBytes(), 1024 * 1024);
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -53,6 +64,9 @@ public final class SluiceServer implements AutoCloseable {
         app.exception(Exception.class, (e, ctx) -> {
             ctx.status(500).json(Map.of("error", String.valueOf(e.getMessage())));
         });
+        if (registry != null) {
+            RegistryApi.mount(app, registry, REGISTRY_PREFIX);
+        }
         app.post("/v1/streams/{stream}/events", ctx -> ingest(ctx, ingest));
         app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store));
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
@@ -68,6 +82,19 @@ public final class SluiceServer implements AutoCloseable {
             h.put("store", s ? "up" : "down");
             ctx.status(b && p && s ? 200 : 503).json(h);
         });
+        app.start();
+        return new SluiceServer(app);
+    }
+
+    /** The schema registry API alone, at the root of its own port (a Confluent client's base URL). */
+    public static SluiceServer registryOnly(SchemaRegistry registry, String host, int port) {
+        Javalin app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.useVirtualThreads = true;
+            cfg.jetty.defaultHost = host;
+            cfg.jetty.defaultPort = port;
+        });
+        RegistryApi.mount(app, registry, "");
         app.start();
         return new SluiceServer(app);
     }

@@ -6,6 +6,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.Routed;
+import dev.sluice.registry.SchemaLookup;
 import dev.sluice.schema.Violation;
 import dev.sluice.sources.Admission;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,8 @@ public final class KafkaSourceTopology {
 
     private KafkaSourceTopology() {}
 
-    public static void addTo(StreamsBuilder builder, Pipeline pipeline, SourceDef.Kafka source, Clock clock) {
+    public static void addTo(
+            StreamsBuilder builder, Pipeline pipeline, SourceDef.Kafka source, Clock clock, SchemaLookup registry) {
         Admission admission = new Admission(pipeline.stream(source.stream()), clock);
         String n = "source-" + source.name();
         AutoOffsetReset reset =
@@ -47,7 +49,9 @@ public final class KafkaSourceTopology {
         KStream<byte[], Routed> admitted = builder.stream(
                         source.topic(),
                         Consumed.with(BYTES, BYTES).withOffsetResetPolicy(reset).withName(n))
-                .process(() -> new Admit(source, admission), Named.as(n + "-admit"));
+                .process(
+                        () -> new Admit(source, admission, new Decoder(source.format(), registry)),
+                        Named.as(n + "-admit"));
         Map<String, KStream<byte[], Routed>> b = admitted.split(Named.as(n + "-"))
                 .branch((k, v) -> v.target() == Routed.Target.DLQ, Branched.as("dlq"))
                 .defaultBranch(Branched.as("ok"));
@@ -64,11 +68,13 @@ public final class KafkaSourceTopology {
     private static final class Admit implements Processor<byte[], byte[], byte[], Routed> {
         private final SourceDef.Kafka source;
         private final Admission admission;
+        private final Decoder decoder;
         private ProcessorContext<byte[], Routed> context;
 
-        Admit(SourceDef.Kafka source, Admission admission) {
+        Admit(SourceDef.Kafka source, Admission admission, Decoder decoder) {
             this.source = source;
             this.admission = admission;
+            this.decoder = decoder;
         }
 
         @Override
@@ -83,9 +89,9 @@ public final class KafkaSourceTopology {
                     .orElse(source.topic());
             JsonNode event;
             try {
-                event = record.value() == null ? null : JSON.readTree(record.value());
-            } catch (Exception e) {
-                dlq(record, "$", "json", "not JSON: " + firstLine(e.getMessage()), origin);
+                event = decoder.decode(record.value());
+            } catch (Decoder.Undecodable e) {
+                dlq(record, "$", e.rule(), e.getMessage(), origin);
                 return;
             }
             Admission.Result r = admission.admit(
@@ -111,14 +117,6 @@ public final class KafkaSourceTopology {
             context.forward(record.withValue(Routed.dlq(record.value()))
                     .withHeaders(DeadLetter.headers(
                             record.headers(), "validate", source.stream(), field, rule, reason, origin)));
-        }
-
-        private static String firstLine(String s) {
-            if (s == null) {
-                return "unreadable";
-            }
-            int nl = s.indexOf('\n');
-            return nl < 0 ? s : s.substring(0, nl);
         }
     }
 }
