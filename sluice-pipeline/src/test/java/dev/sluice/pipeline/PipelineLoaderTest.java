@@ -76,7 +76,7 @@ class PipelineLoaderTest {
                         SourceDef.Http.DEFAULT_MAX_BODY_BYTES,
                         SourceDef.Http.DEFAULT_MAX_IN_FLIGHT_EVENTS));
         assertThat(p.sources().get("orders_kafka"))
-                .isEqualTo(new SourceDef.Kafka("orders_kafka", "orders", "orders", "json", "earliest"));
+                .isEqualTo(new SourceDef.Kafka("orders_kafka", "orders", "orders", "auto", "earliest"));
 
         ViewDef v = p.views().get("gmv_by_country");
         assertThat(v.from()).isEqualTo("orders");
@@ -442,5 +442,64 @@ class PipelineLoaderTest {
                         f + "3:3: streams.orders: 'orders' is also the name of a view; streams and views need distinct"
                                 + " names",
                         f + "7:5: streams.orders.time: duplicate key 'time'");
+    }
+
+    @Test
+    void anAvroStreamTakesItsFieldsFromTheAvscAndNamesItsSubject() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("ticks.avsc"), """
+                {"type": "record", "name": "Tick", "fields": [
+                  {"name": "id", "type": "string"},
+                  {"name": "symbol", "type": "string"},
+                  {"name": "qty", "type": "long"},
+                  {"name": "ts", "type": "long"}]}
+                """);
+        Path file = dir.resolve("pipeline.yaml");
+        Files.writeString(file, """
+                pipeline: market
+                streams:
+                  ticks:
+                    schema: ticks.avsc
+                    time: ts
+                    subject: ticks-value
+                views:
+                  volume:
+                    from: ticks
+                    group_by: [symbol]
+                    measures: { qty: sum(qty) }
+                sinks:
+                  out: { type: kafka, topic: ticks-out, inputs: [ticks] }
+                """);
+        Pipeline p = new PipelineLoader(Map.of()).load(file);
+        StreamDef s = p.stream("ticks");
+        assertThat(s.avro()).isTrue();
+        assertThat(s.schemaText()).contains("\"Tick\"");
+        assertThat(s.schema().path("properties").has("qty")).isTrue();
+        assertThat(p.subject("ticks")).isEqualTo("ticks-value");
+        assertThat(p.sinks().get("out"))
+                .isEqualTo(new SinkDef.Kafka("out", "ticks-out", "confluent", List.of("ticks")));
+    }
+
+    @Test
+    void aBrokenAvscAndAViewInAKafkaSinkAreLocatedProblems() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(
+                dir.resolve("ticks.avsc"),
+                "{\"type\": \"record\", \"name\": \"Tick\", \"fields\": [{\"name\": \"x\"}]}");
+        Path file = write(
+                MINIMAL.replace("schema: schemas/orders.schema.json", "schema: ../" + dir.getFileName() + "/ticks.avsc")
+                        + """
+                views:
+                  counts:
+                    from: orders
+                    measures: { n: count }
+                sinks:
+                  out: { type: kafka, topic: t, inputs: [counts] }
+                """);
+        List<String> problems = lint(file, Map.of());
+        assertThat(problems)
+                .anySatisfy(x -> assertThat(x).contains("streams.orders.schema").contains("not a valid Avro schema"));
+        assertThat(problems)
+                .anySatisfy(x -> assertThat(x).contains("sinks.out.inputs[0]").contains("a kafka sink writes streams"));
     }
 }
