@@ -3,7 +3,7 @@
 Usage: confluent_avro_producer.py produce REGISTRY_URL BOOTSTRAP TOPIC COUNT BASE_MS
        confluent_avro_producer.py consume REGISTRY_URL BOOTSTRAP TOPIC COUNT
 
-consume reads COUNT records of TOPIC with the (legacy) AvroConsumer, which looks up each record's writer
+consume reads COUNT records of TOPIC with Confluent's Avro deserializer, which looks up each record's writer
 schema by the id in the wire format, and prints them as JSON lines.
 
 Registers the schema with confluent_kafka's SchemaRegistryClient, then produces COUNT records with the
@@ -33,14 +33,18 @@ SCHEMA = {
 
 
 def consume():
-    from confluent_kafka.avro import AvroConsumer
+    # Confluent's Avro deserializer (MessageSerializer), on the values only: Sluice's record keys are
+    # plain text (the stream's key field), which AvroConsumer would also try to decode.
+    from confluent_kafka import Consumer
+    from confluent_kafka.avro.cached_schema_registry_client import CachedSchemaRegistryClient
+    from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
     import time
 
     registry_url, bootstrap, topic, count = sys.argv[2:6]
     count = int(count)
-    consumer = AvroConsumer({
+    serializer = MessageSerializer(CachedSchemaRegistryClient(registry_url))
+    consumer = Consumer({
         "bootstrap.servers": bootstrap,
-        "schema.registry.url": registry_url,
         "group.id": "python-" + topic,
         "auto.offset.reset": "earliest",
     })
@@ -53,7 +57,7 @@ def consume():
             continue
         if msg.error():
             raise SystemExit("consume error: %s" % msg.error())
-        print(json.dumps(msg.value(), sort_keys=True))
+        print(json.dumps(serializer.decode_message(msg.value()), sort_keys=True))
         seen += 1
     consumer.close()
 

@@ -267,6 +267,15 @@ public final class SluiceRuntime implements AutoCloseable {
                     Map.of());
         }
         KafkaTopics.ensureTopic(admin, pipeline.dlqTopic(), 1, Map.of());
+        for (SinkDef d : pipeline.sinks().values()) {
+            if (d instanceof SinkDef.Kafka k) {
+                int partitions = pipeline.streams().values().stream()
+                        .mapToInt(StreamDef::partitions)
+                        .max()
+                        .orElse(1);
+                KafkaTopics.ensureTopic(admin, k.topic(), partitions, Map.of());
+            }
+        }
         for (SourceDef s : pipeline.sources().values()) {
             if (s instanceof SourceDef.Kafka k) {
                 KafkaTopics.ensureTopic(
