@@ -71,6 +71,9 @@ class ConfluentPythonClientIT {
                     key: symbol
                     partitions: 2
                 sources:
+                  ticks_http:
+                    type: http
+                    stream: ticks
                   ticks_kafka:
                     type: kafka
                     stream: ticks
@@ -162,9 +165,32 @@ class ConfluentPythonClientIT {
             assertThat(rules).anySatisfy(r -> assertThat(r).startsWith("wire-format: wrong magic byte 0x01"));
             assertThat(rules).anySatisfy(r -> assertThat(r).startsWith("schema-id: unknown schema id 987654"));
 
-            // what Sluice writes back out, Confluent's deserializer reads
-            List<String> consumed = python("consume", registry, rt.bootstrapServers(), out, Integer.toString(count));
-            assertThat(consumed).hasSize(count);
+            // HTTP ingest takes plain JSON for the Avro stream and checks it against the Avro contract
+            String good = "{\"event_id\":\"http-1\",\"symbol\":\"MSFT\",\"price\":1.5,\"qty\":7,\"venue\":null,"
+                    + "\"ts\":" + base + "}";
+            String bad = good.replace("MSFT", "TSLA").replace("http-1", "http-2");
+            HttpResponse<String> posted = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rt.httpPort() + "/v1/streams/ticks/events"))
+                            .header("Content-Type", "application/x-ndjson")
+                            .POST(HttpRequest.BodyPublishers.ofString(good + "\n" + bad))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).as(posted.body()).isEqualTo(207);
+            JsonNode refusal = OrdersScenario.JSON
+                    .readTree(posted.body())
+                    .get("results")
+                    .get(1)
+                    .get("errors")
+                    .get(0);
+            assertThat(refusal.get("field").asText()).isEqualTo("symbol");
+            assertThat(refusal.get("rule").asText()).isEqualTo("enum");
+
+            // what Sluice writes back out, Confluent's deserializer reads (the HTTP event too)
+            List<String> consumed =
+                    python("consume", registry, rt.bootstrapServers(), out, Integer.toString(count + 1));
+            assertThat(consumed).hasSize(count + 1);
+            assertThat(consumed)
+                    .anySatisfy(l -> assertThat(l).contains("\"http-1\"").contains("\"MSFT\""));
             JsonNode first = consumed.stream()
                     .map(l -> {
                         try {
