@@ -93,7 +93,15 @@ class KillRestartIT {
                     .as("after kill -9 and restart")
                     .isEmpty();
             Map<String, List<BigDecimal>> baskets = BasketView.truth(s.accepted.values());
-            List<String> basketDiffs = BasketView.compare(baskets, BasketView.queried(http, port));
+            List<String> basketDiffs = List.of("not compared yet");
+            long basketDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (System.nanoTime() < basketDeadline) {
+                basketDiffs = BasketView.compare(baskets, BasketView.queried(http, port));
+                if (basketDiffs.isEmpty()) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
             assertThat(basketDiffs.subList(0, Math.min(basketDiffs.size(), 20)))
                     .as("hopping view after kill -9 and restart")
                     .isEmpty();
