@@ -76,7 +76,15 @@ final class RunCommand implements Callable<Integer> {
             throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of("data", pipeline.name());
         SluiceRuntime.Options o = new SluiceRuntime.Options(
-                dir, host, port, kafkaPort, kafka, java.time.Clock.systemUTC(), registryTopic, registryPort);
+                dir,
+                host,
+                port,
+                kafkaPort,
+                kafka,
+                java.time.Clock.systemUTC(),
+                registryTopic,
+                registryPort,
+                dev.sluice.server.live.LiveHub.Settings.defaults());
         SluiceRuntime rt;
         try {
             rt = SluiceRuntime.start(pipeline, o);
@@ -108,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
                 "  kafka    " + rt.bootstrapServers() + (rt.embeddedBroker() ? "  (embedded broker)" : "  (external)"));
         out.println("  data     " + rt.dataDir().toAbsolutePath());
         out.println("  store    " + rt.store().file().toAbsolutePath());
-        out.println("  http     " + base);
+        out.println("  http     " + base + "   (dashboard)");
         for (String s : p.streams().keySet()) {
             out.println("  ingest   POST " + base + "/v1/streams/" + s + "/events   (topic " + p.streamTopic(s) + ")");
         }
@@ -117,6 +125,7 @@ final class RunCommand implements Callable<Integer> {
         }
         out.println("  registry " + base + "/registry   (Confluent Schema Registry API"
                 + (rt.registryPort() > 0 ? "; also http://" + host + ":" + rt.registryPort() : "") + ")");
+        out.println("  live     GET  " + base + "/v1/live/<view>  (SSE),  " + base.replace("http", "ws") + "/v1/ws");
         out.println("  health   GET  " + base + "/health");
         if (extra != null) {
             out.println(extra);

@@ -12,8 +12,10 @@ import dev.sluice.processor.topology.ViewTopology;
 import dev.sluice.registry.RegistryException;
 import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.schema.compat.SchemaType;
+import dev.sluice.server.Controls;
 import dev.sluice.server.Health;
 import dev.sluice.server.SluiceServer;
+import dev.sluice.server.live.LiveHub;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
 import dev.sluice.sinks.kafka.KafkaSinkTopology;
@@ -67,10 +69,20 @@ public final class SluiceRuntime implements AutoCloseable {
             String externalKafka,
             Clock clock,
             String registryTopic,
-            int registryPort) {
+            int registryPort,
+            LiveHub.Settings live) {
         /** Options with the registry on its default topic and no port of its own. */
         public Options(Path dataDir, String host, int httpPort, int kafkaPort, String externalKafka, Clock clock) {
-            this(dataDir, host, httpPort, kafkaPort, externalKafka, clock, SchemaRegistry.DEFAULT_TOPIC, -1);
+            this(
+                    dataDir,
+                    host,
+                    httpPort,
+                    kafkaPort,
+                    externalKafka,
+                    clock,
+                    SchemaRegistry.DEFAULT_TOPIC,
+                    -1,
+                    LiveHub.Settings.defaults());
         }
 
         public static Options defaults(Path dataDir) {
@@ -78,7 +90,12 @@ public final class SluiceRuntime implements AutoCloseable {
         }
 
         public Options withRegistry(String topic, int port) {
-            return new Options(dataDir, host, httpPort, kafkaPort, externalKafka, clock, topic, port);
+            return new Options(dataDir, host, httpPort, kafkaPort, externalKafka, clock, topic, port, live);
+        }
+
+        public Options withLive(LiveHub.Settings settings) {
+            return new Options(
+                    dataDir, host, httpPort, kafkaPort, externalKafka, clock, registryTopic, registryPort, settings);
         }
     }
 
@@ -96,6 +113,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private SluiceServer server;
     private SluiceServer registryServer;
     private SchemaRegistry registry;
+    private LiveHub liveHub;
 
     private SluiceRuntime(Pipeline pipeline, Options options) {
         this.pipeline = pipeline;
@@ -183,12 +201,18 @@ public final class SluiceRuntime implements AutoCloseable {
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         HttpIngest ingest = new HttpIngest(pipeline, producer, options.clock());
+        liveHub = new LiveHub(pipeline, bootstrap, admin, store, options.clock(), options.live());
+        liveHub.start();
         server = SluiceServer.start(
                 pipeline,
                 ingest,
                 store,
                 registry,
                 new Health(this::brokerUp, this::processorUp, () -> store.healthy() && sink.running()),
+                new SluiceServer.Live(
+                        liveHub,
+                        new Controls(this::pauseProcessor, this::resumeProcessor, this::processorState),
+                        bootstrap),
                 options.host(),
                 options.httpPort());
         closeables.add(producer);
@@ -309,6 +333,32 @@ public final class SluiceRuntime implements AutoCloseable {
         }
     }
 
+    private void pauseProcessor() {
+        if (streams != null) {
+            streams.pause();
+        }
+    }
+
+    private void resumeProcessor() {
+        if (streams != null) {
+            streams.resume();
+        }
+    }
+
+    private String processorState() {
+        if (streams == null) {
+            return "none";
+        }
+        if (streams.isPaused()) {
+            return "paused";
+        }
+        return streams.state().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public LiveHub liveHub() {
+        return liveHub;
+    }
+
     private boolean processorUp() {
         return streams == null || streams.state().isRunningOrRebalancing();
     }
@@ -357,6 +407,9 @@ public final class SluiceRuntime implements AutoCloseable {
         }
         if (registryServer != null) {
             quietly(registryServer);
+        }
+        if (liveHub != null) {
+            quietly(liveHub);
         }
         for (int i = closeables.size() - 1; i >= 1; i--) {
             quietly(closeables.get(i));

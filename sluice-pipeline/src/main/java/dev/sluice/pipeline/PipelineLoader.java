@@ -502,7 +502,7 @@ public final class PipelineLoader {
             String time = o.str("time");
             String key = o.str("key");
             if (fields != null) {
-                for (String k : List.of("id", "time", "key")) {
+                for (String k : List.of("id", "time", "key", "source_time")) {
                     String f = o.str(k);
                     if (f == null || fields.containsKey(f)) {
                         continue;
@@ -530,7 +530,8 @@ public final class PipelineLoader {
                     o.duration("dedup"),
                     avro(schemaFile) ? "AVRO" : "JSON",
                     schemaSource,
-                    o.str("subject"));
+                    o.str("subject"),
+                    o.str("source_time"));
             return new StreamInfo(def, fields);
         }
 
@@ -819,7 +820,8 @@ public final class PipelineLoader {
                     filter,
                     window,
                     List.copyOf(groupBy),
-                    List.copyOf(measures));
+                    List.copyOf(measures),
+                    o.duration("sla"));
         }
 
         MeasureDef measure(

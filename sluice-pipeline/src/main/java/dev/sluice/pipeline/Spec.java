@@ -283,7 +283,13 @@ final class Spec {
                             + " error). Names are columns: they may not repeat a `group_by` field nor be"
                             + " one of the view table's own columns (`window_start`, `window_end`, `version`,"
                             + " `watermark`, `updated_at`, or a name starting with `_`).")
-                    .example("{ orders: count, gmv: sum(amount) }"));
+                    .example("{ orders: count, gmv: sum(amount) }"),
+            key("sla", Kind.DURATION)
+                    .def("5s")
+                    .desc("How far behind the view may be before live clients and the dashboard mark it stale:"
+                            + " the time the oldest event not yet processed has waited. 500ms suits operational"
+                            + " views, 5s analytics.")
+                    .example("500ms"));
 
     static final Section GENERATOR_FIELD = section(
             "generator-field",
@@ -471,6 +477,11 @@ final class Spec {
             key("key", Kind.FIELD)
                     .desc("The field whose value is the Kafka record key. Absent: the event id.")
                     .example("order_id"),
+            key("source_time", Kind.FIELD)
+                    .desc("The field carrying the time the event was made at its source (RFC 3339 text or epoch"
+                            + " milliseconds), from which end-to-end latency is measured to the moment a live"
+                            + " update is pushed. Absent: the event time.")
+                    .example("sent_at"),
             key("partitions", Kind.INT)
                     .def(Integer.toString(StreamDef.DEFAULT_PARTITIONS))
                     .range(1, 10_000)

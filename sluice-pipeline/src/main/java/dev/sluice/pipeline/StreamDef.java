@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param schemaText the schema file's text, as registered in the schema registry
  * @param subject the registry subject of the stream's schema; null means the default, see
  *     {@link Pipeline#subject(String)}
+ * @param sourceTimeField the field carrying the source timestamp (for end-to-end latency); null means the
+ *     event time
  */
 public record StreamDef(
         String name,
@@ -33,7 +35,8 @@ public record StreamDef(
         Duration dedupHorizon,
         String schemaType,
         String schemaText,
-        String subject) {
+        String subject,
+        String sourceTimeField) {
 
     /** A JSON Schema stream under the default subject. */
     public StreamDef(
@@ -58,6 +61,7 @@ public record StreamDef(
                 dedupHorizon,
                 "JSON",
                 schema == null ? null : schema.toString(),
+                null,
                 null);
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param window the event-time window; null means one row per group over all time
  * @param groupBy fields (of the event or derived) whose values make a row's group
  * @param measures in file order
+ * @param sla how far behind the view may be before it is marked stale
  */
 public record ViewDef(
         String name,
@@ -23,4 +24,20 @@ public record ViewDef(
         Expression filter,
         WindowDef window,
         List<String> groupBy,
-        List<MeasureDef> measures) {}
+        List<MeasureDef> measures,
+        java.time.Duration sla) {
+
+    public static final java.time.Duration DEFAULT_SLA = java.time.Duration.ofSeconds(5);
+
+    /** A view with the default SLA. */
+    public ViewDef(
+            String name,
+            String from,
+            Map<String, Expression> derive,
+            Expression filter,
+            WindowDef window,
+            List<String> groupBy,
+            List<MeasureDef> measures) {
+        this(name, from, derive, filter, window, groupBy, measures, DEFAULT_SLA);
+    }
+}

@@ -28,6 +28,8 @@ import java.util.Map;
  *
  * @param group the group values in {@code group_by} order
  * @param watermark the view's event-time watermark when the record was made (epoch ms)
+ * @param sourceMs source time of the event that made this update (epoch ms; 0 when unknown)
+ * @param emittedMs wall-clock time the processor emitted the update (epoch ms; 0 when unknown)
  */
 public record ViewRecord(
         Kind kind,
@@ -37,7 +39,21 @@ public record ViewRecord(
         long version,
         long watermark,
         String eventId,
-        Accumulator state) {
+        Accumulator state,
+        long sourceMs,
+        long emittedMs) {
+
+    public ViewRecord(
+            Kind kind,
+            long windowStart,
+            long windowEnd,
+            List<Object> group,
+            long version,
+            long watermark,
+            String eventId,
+            Accumulator state) {
+        this(kind, windowStart, windowEnd, group, version, watermark, eventId, state, 0, 0);
+    }
 
     public enum Kind {
         UPDATE,
@@ -79,6 +95,8 @@ public record ViewRecord(
             o.put("version", version);
             o.put("watermark", EventTime.format(watermark));
             o.set("measures", JSON.valueToTree(state.results()));
+            o.put("source_ms", sourceMs);
+            o.put("emitted_ms", emittedMs);
             o.put("state", Base64.getEncoder().encodeToString(state.toBytes()));
         } else {
             o.put("event_id", eventId);
@@ -112,7 +130,9 @@ public record ViewRecord(
                     kind == Kind.UPDATE ? o.get("version").asLong() : 1,
                     kind == Kind.UPDATE ? watermarkOf(o.get("watermark")) : 0,
                     kind == Kind.LATE ? o.get("event_id").asText() : null,
-                    acc);
+                    acc,
+                    o.path("source_ms").asLong(0),
+                    o.path("emitted_ms").asLong(0));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

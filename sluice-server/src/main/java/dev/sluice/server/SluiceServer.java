@@ -8,6 +8,8 @@ import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.registry.http.RegistryApi;
+import dev.sluice.server.live.LiveHub;
+import dev.sluice.server.live.LiveRoutes;
 import dev.sluice.sinks.duckdb.DuckDbStore;
 import dev.sluice.sources.http.HttpIngest;
 import io.javalin.Javalin;
@@ -47,6 +49,7 @@ public final class SluiceServer implements AutoCloseable {
             DuckDbStore store,
             SchemaRegistry registry,
             Health health,
+            Live live,
             String host,
             int port) {
         long maxBody = Math.max(ingest.maxBodyBytes(), 1024 * 1024);
@@ -57,6 +60,13 @@ public final class SluiceServer implements AutoCloseable {
             cfg.http.maxRequestSize = maxBody + 1;
             cfg.jetty.defaultHost = host;
             cfg.jetty.defaultPort = port;
+            if (SluiceServer.class.getResource("/dashboard/index.html") != null) {
+                cfg.staticFiles.add(sf -> {
+                    sf.hostedPath = "/";
+                    sf.directory = "/dashboard";
+                    sf.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                });
+            }
         });
         app.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
             ctx.status(e.getStatus()).json(Map.of("error", e.getMessage()));
@@ -68,6 +78,27 @@ public final class SluiceServer implements AutoCloseable {
             RegistryApi.mount(app, registry, REGISTRY_PREFIX);
         }
         app.post("/v1/streams/{stream}/events", ctx -> ingest(ctx, ingest));
+        if (live != null) {
+            LiveRoutes.mount(app, pipeline, live.hub());
+            app.get("/v1/stats", ctx -> ctx.json(Stats.of(pipeline, ingest, live)));
+            app.get("/v1/streams/{stream}/recent", ctx -> {
+                String stream = ctx.pathParam("stream");
+                if (!pipeline.streams().containsKey(stream)) {
+                    ctx.status(404).json(Map.of("error", "unknown stream '" + stream + "'"));
+                    return;
+                }
+                ctx.json(Inspect.recentEvents(live.bootstrap(), pipeline, stream, limit(ctx)));
+            });
+            app.get("/v1/dlq", ctx -> ctx.json(Inspect.deadLetters(live.bootstrap(), pipeline, limit(ctx))));
+            app.post("/v1/admin/processor/pause", ctx -> {
+                live.controls().pauseProcessor().run();
+                ctx.json(Map.of("processor", live.controls().processorState().get()));
+            });
+            app.post("/v1/admin/processor/resume", ctx -> {
+                live.controls().resumeProcessor().run();
+                ctx.json(Map.of("processor", live.controls().processorState().get()));
+            });
+        }
         app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store));
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
         app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
@@ -166,6 +197,18 @@ public final class SluiceServer implements AutoCloseable {
         List<Map<String, Object>> rows = store.queryView(view, from, to, where);
         ctx.json(Map.of("view", name, "rows", rows));
     }
+
+    private static int limit(Context ctx) {
+        String l = ctx.queryParam("limit");
+        try {
+            return l == null ? 50 : Math.max(1, Math.min(1000, Integer.parseInt(l)));
+        } catch (NumberFormatException e) {
+            return 50;
+        }
+    }
+
+    /** What the live parts of the server need. */
+    public record Live(LiveHub hub, Controls controls, String bootstrap) {}
 
     /** RFC 3339 or epoch milliseconds. */
     private static Long time(String s) {

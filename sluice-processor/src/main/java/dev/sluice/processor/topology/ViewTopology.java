@@ -57,7 +57,8 @@ public final class ViewTopology {
     private static void addView(
             StreamsBuilder builder, Pipeline pipeline, StreamDef stream, ViewDef view, KStream<byte[], Routed> events) {
         String n = view.name();
-        KStream<byte[], Routed> prepared = events.process(() -> new PrepareView(view), Named.as(n + "-prepare"));
+        KStream<byte[], Routed> prepared = events.process(
+                () -> new PrepareView(view, pipeline.stream(view.from()).sourceTimeField()), Named.as(n + "-prepare"));
         KStream<byte[], byte[]> byGroup = route(pipeline, prepared, n + "-prepare-")
                 .mapValues(Routed::bytes, Named.as(n + "-prepared"))
                 .repartition(Repartitioned.with(BYTES, BYTES)

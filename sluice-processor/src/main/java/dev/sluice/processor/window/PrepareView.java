@@ -27,15 +27,34 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ViewDef view;
+    private final String sourceTimeField;
     private ProcessorContext<byte[], Routed> context;
 
     public PrepareView(ViewDef view) {
+        this(view, null);
+    }
+
+    /** @param sourceTimeField the stream's source timestamp field, or null to use the event time */
+    public PrepareView(ViewDef view, String sourceTimeField) {
         this.view = view;
+        this.sourceTimeField = sourceTimeField;
     }
 
     @Override
     public void init(ProcessorContext<byte[], Routed> context) {
         this.context = context;
+    }
+
+    /** The event's source time for latency; the event time when the field is absent or unreadable. */
+    private long sourceTime(ParsedEvent e) {
+        if (sourceTimeField == null || !e.event().hasNonNull(sourceTimeField)) {
+            return e.time();
+        }
+        try {
+            return dev.sluice.processor.EventTime.of(e.event(), sourceTimeField);
+        } catch (RuntimeException ex) {
+            return e.time();
+        }
     }
 
     @Override
@@ -59,6 +78,7 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
             ObjectNode o = JSON.createObjectNode();
             o.put("id", e.id());
             o.put("t", e.time());
+            o.put("s", sourceTime(e));
             o.set("g", JSON.valueToTree(group));
             ObjectNode v = o.putObject("v");
             for (MeasureDef m : view.measures()) {

@@ -89,12 +89,14 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
         JsonNode p;
         String id;
         long t;
+        long source;
         List<Object> group;
         Map<String, Object> values;
         try {
             p = JSON.readTree(record.value());
             id = p.get("id").asText();
             t = p.get("t").asLong();
+            source = p.path("s").asLong(t);
             group = new ArrayList<>();
             for (JsonNode g : p.get("g")) {
                 group.add(g.isNull() ? null : JSON.treeToValue(g, Object.class));
@@ -132,8 +134,17 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                     stored == null ? new Accumulator(view.measures()) : Accumulator.fromBytes(view.measures(), stored);
             acc.add(values);
             rows.put(key, acc.toBytes());
-            ViewRecord r =
-                    new ViewRecord(ViewRecord.Kind.UPDATE, start, end, group, acc.version(), watermark, null, acc);
+            ViewRecord r = new ViewRecord(
+                    ViewRecord.Kind.UPDATE,
+                    start,
+                    end,
+                    group,
+                    acc.version(),
+                    watermark,
+                    null,
+                    acc,
+                    source,
+                    System.currentTimeMillis());
             context.forward(record.withKey(r.key()).withValue(new Routed(Routed.Target.VIEW, r.encode(view))));
         }
         if (late) {

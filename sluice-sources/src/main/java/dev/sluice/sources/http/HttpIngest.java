@@ -40,7 +40,11 @@ public final class HttpIngest {
     private final Clock clock;
     private final Map<String, Entry> streams = new HashMap<>();
 
-    private record Entry(SourceDef.Http source, Admission admission, Semaphore inFlight) {}
+    private record Entry(
+            SourceDef.Http source,
+            Admission admission,
+            Semaphore inFlight,
+            java.util.concurrent.atomic.AtomicLong accepted) {}
 
     public HttpIngest(Pipeline pipeline, Producer<byte[], byte[]> producer, Clock clock) {
         this.pipeline = pipeline;
@@ -53,9 +57,16 @@ public final class HttpIngest {
                         new Entry(
                                 h,
                                 new Admission(pipeline.stream(h.stream()), clock),
-                                new Semaphore(h.maxInFlightEvents())));
+                                new Semaphore(h.maxInFlightEvents()),
+                                new java.util.concurrent.atomic.AtomicLong()));
             }
         }
+    }
+
+    /** Events of a stream accepted over HTTP (acknowledged by Kafka) since start. */
+    public long accepted(String stream) {
+        Entry e = streams.get(stream);
+        return e == null ? 0 : e.accepted().get();
     }
 
     /** The largest body accepted for a stream, or -1 when the stream has no http source. */
@@ -161,7 +172,9 @@ public final class HttpIngest {
             ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, null, a.time(), a.key(), a.value());
             try {
                 producer.send(rec, (md, ex) -> {
-                    if (ex != null) {
+                    if (ex == null) {
+                        entry.accepted().incrementAndGet();
+                    } else {
                         synchronized (r) {
                             r.put("status", "unavailable");
                             r.put("errors", List.of(violation(new Violation("$", "kafka", describe(ex)))));

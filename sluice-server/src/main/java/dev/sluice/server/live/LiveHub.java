@@ -1,0 +1,369 @@
+package dev.sluice.server.live;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.kafka.ClientDefaults;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.EventTime;
+import dev.sluice.processor.ViewRecord;
+import dev.sluice.sinks.duckdb.DuckDbStore;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans out every view update, as the processor commits it, to the live clients subscribed to that view.
+ *
+ * <p>One consumer tails every view topic (read-committed) from its end; each update becomes one {@link Message},
+ * numbered per view, kept in a replay buffer (for {@code Last-Event-ID} resume) and offered to each subscriber,
+ * whose own queue and writer thread take it from there. A status message per view goes out every second with the
+ * lag and the stale marker. End-to-end latency (source time to push) is recorded per view in an HdrHistogram.
+ */
+public final class LiveHub implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Tunables; tests shrink them. */
+    public record Settings(int replayPerView, int clientQueue, Duration heartbeat, Duration status) {
+        public static Settings defaults() {
+            return new Settings(10_000, 1_000, Duration.ofSeconds(10), Duration.ofSeconds(1));
+        }
+    }
+
+    private final Pipeline pipeline;
+    private final DuckDbStore store;
+    private final Clock clock;
+    private final Settings settings;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final LagProbe lag;
+    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final Map<String, Deque<Message>> replay = new HashMap<>();
+    private final Map<String, AtomicLong> seq = new HashMap<>();
+    private final Map<String, AtomicLong> updates = new ConcurrentHashMap<>();
+    private final Map<String, Long> watermarks = new ConcurrentHashMap<>();
+    private final Map<String, Recorder> latency = new HashMap<>();
+    private final Map<String, Histogram> latencyTotal = new HashMap<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong clientIds = new AtomicLong();
+    private final Thread tail;
+    private final Thread ticker;
+    private volatile boolean running = true;
+    /** Held while an update is buffered and offered, and while a client joins: a joining client gets the
+     * missed updates and then every later one, in order, with nothing between them lost. */
+    private final Object fanout = new Object();
+
+    public LiveHub(
+            Pipeline pipeline, String bootstrap, Admin admin, DuckDbStore store, Clock clock, Settings settings) {
+        this.pipeline = pipeline;
+        this.store = store;
+        this.clock = clock;
+        this.settings = settings;
+        this.lag = new LagProbe(admin, pipeline, clock);
+        for (ViewDef v : pipeline.views().values()) {
+            replay.put(v.name(), new ArrayDeque<>());
+            seq.put(v.name(), new AtomicLong());
+            updates.put(v.name(), new AtomicLong());
+            latency.put(v.name(), new Recorder(3));
+            latencyTotal.put(v.name(), new Histogram(3));
+        }
+        Map<String, Object> c = ClientDefaults.consumer(bootstrap, "unused");
+        c.remove("group.id");
+        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = new ArrayList<>();
+        for (ViewDef v : pipeline.views().values()) {
+            String t = pipeline.viewTopic(v.name());
+            consumer.partitionsFor(t).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
+        }
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position); // resolve now: live from here on
+        this.tail = new Thread(this::tailLoop, "sluice-live-tail");
+        tail.setDaemon(true);
+        this.ticker = new Thread(this::tickLoop, "sluice-live-status");
+        ticker.setDaemon(true);
+    }
+
+    public void start() {
+        tail.start();
+        ticker.start();
+    }
+
+    // ---------------------------------------------------------------- tailing the view topics
+
+    private void tailLoop() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    String viewName = r.topic().substring((pipeline.name() + ".view.").length());
+                    ViewDef view = pipeline.views().get(viewName);
+                    if (view == null) {
+                        continue;
+                    }
+                    ViewRecord rec;
+                    try {
+                        rec = ViewRecord.decode(view, r.value());
+                    } catch (RuntimeException e) {
+                        log.warn("Unreadable update on {}: {}", r.topic(), e.getMessage());
+                        continue;
+                    }
+                    if (rec.kind() == ViewRecord.Kind.UPDATE) {
+                        publish(view, rec);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.error("Live update tail stopped", e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** The row as {@code GET /v1/views/{view}} returns it. */
+    static Map<String, Object> row(ViewDef view, ViewRecord r) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("window_start", EventTime.format(r.windowStart()));
+        row.put("window_end", EventTime.format(r.windowEnd()));
+        Map<String, Object> g = r.groupMap(view);
+        row.putAll(g);
+        Map<String, Object> results = r.state().results();
+        for (var m : view.measures()) {
+            Object v = results.get(m.name());
+            row.put(m.name(), v instanceof BigDecimal b ? (Object) b.doubleValue() : v);
+        }
+        row.put("version", r.version());
+        return row;
+    }
+
+    private void publish(ViewDef view, ViewRecord r) {
+        long now = clock.millis();
+        long id = seq.get(view.name()).incrementAndGet();
+        updates.get(view.name()).incrementAndGet();
+        watermarks.merge(view.name(), r.watermark(), Math::max);
+        long latencyMs = r.sourceMs() > 0 ? Math.max(0, now - r.sourceMs()) : -1;
+        if (latencyMs >= 0) {
+            latency.get(view.name()).recordValue(Math.min(latencyMs, 3_600_000L));
+        }
+        LagProbe.Lag l = lag.lag(view.name());
+        ObjectNode o = JSON.createObjectNode();
+        o.put("type", "update");
+        o.put("view", view.name());
+        o.put("id", Long.toString(id));
+        o.set("row", JSON.valueToTree(row(view, r)));
+        o.put("watermark", EventTime.format(watermarks.get(view.name())));
+        o.putObject("lag").put("seconds", l.seconds()).put("events", l.events());
+        o.put("stale", l.seconds() * 1000 > view.sla().toMillis());
+        o.put("latency_ms", latencyMs);
+        o.put("emitted_ms", r.emittedMs());
+        String rowKey = r.windowStart() + "|" + r.groupKey();
+        Message m = new Message("update", view.name(), id, rowKey, r.groupMap(view), o.toString());
+        Deque<Message> buf = replay.get(view.name());
+        synchronized (fanout) {
+            buf.addLast(m);
+            while (buf.size() > settings.replayPerView()) {
+                buf.pollFirst();
+            }
+            for (Subscriber s : subscribers) {
+                s.offer(m);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- status
+
+    private void tickLoop() {
+        while (running) {
+            try {
+                lag.sample();
+                for (ViewDef v : pipeline.views().values()) {
+                    Message m = status(v);
+                    for (Subscriber s : subscribers) {
+                        s.offer(m);
+                    }
+                }
+                subscribers.removeIf(Subscriber::closed);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                log.debug("Lag sample failed: {}", e.toString());
+            }
+            try {
+                Thread.sleep(settings.status().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    Message status(ViewDef v) {
+        LagProbe.Lag l = lag.lag(v.name());
+        ObjectNode o = JSON.createObjectNode();
+        o.put("type", "status");
+        o.put("view", v.name());
+        Long wm = watermarks.get(v.name());
+        if (wm == null) {
+            o.putNull("watermark");
+        } else {
+            o.put("watermark", EventTime.format(wm));
+        }
+        o.putObject("lag").put("seconds", l.seconds()).put("events", l.events());
+        o.put("stale", l.seconds() * 1000 > v.sla().toMillis());
+        o.put("sla_ms", v.sla().toMillis());
+        return new Message("status", v.name(), 0, "", Map.of(), o.toString());
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    /** A new client; call {@link Subscriber#subscribe} then {@link #attach}. */
+    public Subscriber newSubscriber(String kind, Subscriber.Channel channel) {
+        return new Subscriber(
+                kind + "-" + clientIds.incrementAndGet(),
+                channel,
+                settings.clientQueue(),
+                settings.heartbeat().toMillis(),
+                dropped::incrementAndGet);
+    }
+
+    /** Starts delivering live updates to a subscriber (already subscribed to its views). */
+    public void attach(Subscriber s) {
+        synchronized (fanout) {
+            subscribers.add(s);
+        }
+        s.start();
+    }
+
+    /**
+     * Starts delivering to a subscriber that resumes after update {@code lastId} of {@code view}: first the
+     * buffered updates after it, or, when the buffer no longer reaches back that far, the view's current rows
+     * from the store; then every live update, with nothing lost in between.
+     */
+    public void attachResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter) throws Exception {
+        synchronized (fanout) {
+            Deque<Message> buf = replay.get(view.name());
+            long current = seq.get(view.name()).get();
+            boolean covered =
+                    lastId >= current || (!buf.isEmpty() && buf.peekFirst().seq() <= lastId + 1);
+            if (covered) {
+                for (Message m : buf) {
+                    if (m.seq() > lastId) {
+                        s.offer(m);
+                    }
+                }
+            } else {
+                s.offerAll(snapshot(view, filter));
+            }
+            subscribers.add(s);
+        }
+        s.start();
+    }
+
+    /** The view's current rows from the store, as update messages (id = the current sequence number). */
+    List<Message> snapshot(ViewDef view, Map<String, String> filter) throws Exception {
+        long id = seq.get(view.name()).get();
+        List<Message> out = new ArrayList<>();
+        for (Map<String, Object> row : store.queryView(view, null, null, filter)) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("type", "update");
+            o.put("view", view.name());
+            o.put("id", Long.toString(id));
+            o.set("row", JSON.valueToTree(row));
+            Long wm = watermarks.get(view.name());
+            if (wm != null) {
+                o.put("watermark", EventTime.format(wm));
+            }
+            LagProbe.Lag l = lag.lag(view.name());
+            o.putObject("lag").put("seconds", l.seconds()).put("events", l.events());
+            o.put("stale", l.seconds() * 1000 > view.sla().toMillis());
+            o.put("snapshot", true);
+            Map<String, Object> group = new LinkedHashMap<>();
+            view.groupBy().forEach(g -> group.put(g, row.get(g)));
+            long start = java.time.Instant.parse(String.valueOf(row.get("window_start")))
+                    .toEpochMilli();
+            String rowKey = start + "|" + ViewRecord.groupKey(new ArrayList<>(group.values()));
+            out.add(new Message("update", view.name(), id, rowKey, group, o.toString()));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    public long updates(String view) {
+        return updates.get(view).get();
+    }
+
+    public LagProbe.Lag lagOf(String view) {
+        return lag.lag(view);
+    }
+
+    public Map<String, Long> streamEvents() {
+        return lag.streamEvents();
+    }
+
+    /** Records in a topic the lag probe samples: stream, late and dead-letter topics. */
+    public long topicRecords(String topic) {
+        return lag.topicRecords(topic);
+    }
+
+    public Long watermark(String view) {
+        return watermarks.get(view);
+    }
+
+    /** Latency percentiles (ms) of every update pushed for a view since start. */
+    public synchronized Map<String, Long> latency(String view) {
+        Histogram h = latencyTotal.get(view);
+        h.add(latency.get(view).getIntervalHistogram());
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("p50", h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50));
+        m.put("p99", h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99));
+        m.put("count", h.getTotalCount());
+        return m;
+    }
+
+    public int clients() {
+        subscribers.removeIf(Subscriber::closed);
+        return subscribers.size();
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        ticker.interrupt();
+        for (Subscriber s : subscribers) {
+            s.close("server stopping");
+        }
+        try {
+            tail.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

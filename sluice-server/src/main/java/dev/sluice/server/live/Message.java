@@ -1,0 +1,31 @@
+package dev.sluice.server.live;
+
+import java.util.Map;
+
+/**
+ * One message to a live client: an {@code update} of a row (coalescing key: view and row) or a {@code status}
+ * of a view (coalescing key: the view).
+ *
+ * @param seq the view's update sequence number (0 for status)
+ * @param group the row's group values by field, for filtering (empty for status)
+ */
+public record Message(String type, String view, long seq, String rowKey, Map<String, Object> group, String json) {
+    /** What a newer message replaces in a client's queue. */
+    String coalesceKey() {
+        return type.equals("update") ? view + "\u0000" + rowKey : "status\u0000" + view;
+    }
+
+    /** Whether a client's group filter (field → text value) admits this message. */
+    boolean matches(Map<String, String> filter) {
+        if (!type.equals("update") || filter.isEmpty()) {
+            return true;
+        }
+        for (Map.Entry<String, String> f : filter.entrySet()) {
+            Object v = group.get(f.getKey());
+            if (v == null || !String.valueOf(v).equals(f.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.sluice.server.live;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One live client (an SSE stream or a WebSocket): its subscriptions, a bounded queue that coalesces to the
+ * latest message per row, and a virtual thread that writes the queue to the client.
+ *
+ * <p>The hub only ever {@link #offer offers}: it never blocks on a client. A message for a row already queued
+ * replaces it in place; a message for a new row when the queue is full means the client fell behind by more
+ * than the queue holds, so it is disconnected (and counted); it reconnects and resumes from its last id.
+ */
+public final class Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(Subscriber.class);
+
+    /** Where a subscriber's messages go; {@link #send} may block (the writer thread is the client's own). */
+    public interface Channel {
+        void send(Message m) throws Exception;
+
+        void heartbeat() throws Exception;
+
+        void close(String reason);
+    }
+
+    private final String name;
+    private final Channel channel;
+    private final int capacity;
+    private final long heartbeatMs;
+    private final Map<String, Map<String, String>> subscriptions = new ConcurrentHashMap<>();
+    private final LinkedHashMap<String, Message> queue = new LinkedHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    private final Runnable onDrop;
+    private volatile boolean closed;
+    private Thread writer;
+
+    Subscriber(String name, Channel channel, int capacity, long heartbeatMs, Runnable onDrop) {
+        this.name = name;
+        this.channel = channel;
+        this.capacity = capacity;
+        this.heartbeatMs = heartbeatMs;
+        this.onDrop = onDrop;
+    }
+
+    void start() {
+        writer = Thread.ofVirtual().name("sluice-live-" + name).start(this::writeLoop);
+    }
+
+    public void subscribe(String view, Map<String, String> filter) {
+        subscriptions.put(view, Map.copyOf(filter));
+    }
+
+    public void unsubscribe(String view) {
+        subscriptions.remove(view);
+    }
+
+    boolean wants(Message m) {
+        Map<String, String> f = subscriptions.get(m.view());
+        return f != null && m.matches(f);
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    /** Queues a message, coalescing by row; never blocks. */
+    void offer(Message m) {
+        if (closed || !wants(m)) {
+            return;
+        }
+        boolean overflow = false;
+        lock.lock();
+        try {
+            String k = m.coalesceKey();
+            if (queue.containsKey(k)) {
+                queue.put(k, m); // replaces in place: the row keeps its turn, the client gets the latest
+            } else if (queue.size() < capacity) {
+                queue.put(k, m);
+            } else {
+                overflow = true;
+            }
+            ready.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (overflow) {
+            drop("fell behind by more than " + capacity + " rows");
+        }
+    }
+
+    /** Queues messages in order, before anything live (replay on resume). */
+    void offerAll(List<Message> ms) {
+        ms.forEach(this::offer);
+    }
+
+    int queued() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void drop(String reason) {
+        if (!closed) {
+            log.info("Disconnecting live client {}: {}", name, reason);
+            onDrop.run();
+            close(reason);
+        }
+    }
+
+    public void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        lock.lock();
+        try {
+            queue.clear();
+            ready.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        channel.close(reason);
+    }
+
+    private void writeLoop() {
+        try {
+            while (!closed) {
+                Message next = null;
+                lock.lock();
+                try {
+                    if (queue.isEmpty()) {
+                        ready.await(heartbeatMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
+                    Iterator<Message> it = queue.values().iterator();
+                    if (it.hasNext()) {
+                        next = it.next();
+                        it.remove();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (closed) {
+                    break;
+                }
+                if (next == null) {
+                    channel.heartbeat();
+                } else {
+                    channel.send(next);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.debug("Live client {} gone: {}", name, e.toString());
+        } finally {
+            close("writer stopped");
+        }
+    }
+}
