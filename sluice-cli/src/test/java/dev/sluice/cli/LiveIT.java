@@ -1,0 +1,316 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.kafka.testing.SharedKafka;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineLoader;
+import dev.sluice.server.live.LiveHub;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live push over real HTTP on the ecommerce example: SSE updates in order per row, resume with
+ * {@code Last-Event-ID} (from the replay buffer, and from a store snapshot when the buffer no longer reaches
+ * back), WebSocket subscribe with a group filter, unsubscribe and errors. (Queue coalescing, disconnecting a
+ * client that stays behind and isolation from a stuck client are in SubscriberTest.)
+ */
+class LiveIT {
+    @TempDir
+    static Path dir;
+
+    static SluiceRuntime runtime;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("live"));
+        Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
+        SluiceRuntime.Options o = new SluiceRuntime.Options(
+                        dir.resolve("data"),
+                        "127.0.0.1",
+                        0,
+                        0,
+                        SharedKafka.get().bootstrapServers(),
+                        Clock.systemUTC())
+                .withLive(new LiveHub.Settings(40, 1_000, Duration.ofSeconds(1), Duration.ofMillis(500)));
+        runtime = SluiceRuntime.start(pipeline, o);
+        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    static String base() {
+        return "http://127.0.0.1:" + runtime.httpPort();
+    }
+
+    /** A paid order; all orders of one (country, currency) in this minute update one row. */
+    static String order(String id, String country, String currency, double amount) {
+        return "{\"event_id\":\"" + id + "\",\"order_id\":\"o-" + id + "\",\"user_id\":\"u-" + id + "\",\"country\":\""
+                + country + "\",\"currency\":\"" + currency + "\",\"amount\":" + amount + ",\"status\":\"paid\","
+                + "\"created_at\":\"" + Instant.now() + "\"}";
+    }
+
+    static void post(List<String> events) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base() + "/v1/streams/orders/events"))
+                        .header("Content-Type", "application/x-ndjson")
+                        .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", events)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    /** An SSE connection; events arrive in a queue as (id, type, json). */
+    static final class Sse implements AutoCloseable {
+        record Event(String id, String type, JsonNode data) {}
+
+        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        final Thread reader;
+        volatile Stream<String> lines;
+
+        Sse(String path, String lastEventId) throws Exception {
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create(base() + path)).header("Accept", "text/event-stream");
+            if (lastEventId != null) {
+                b.header("Last-Event-ID", lastEventId);
+            }
+            HttpResponse<Stream<String>> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+            assertThat(r.statusCode()).isEqualTo(200);
+            lines = r.body();
+            reader = Thread.ofVirtual().start(() -> {
+                String id = null;
+                String type = "message";
+                try {
+                    for (String line : (Iterable<String>) lines::iterator) {
+                        if (line.startsWith("id:")) {
+                            id = line.substring(3).trim();
+                        } else if (line.startsWith("event:")) {
+                            type = line.substring(6).trim();
+                        } else if (line.startsWith("data:")) {
+                            events.add(new Event(
+                                    id,
+                                    type,
+                                    OrdersScenario.JSON.readTree(
+                                            line.substring(5).trim())));
+                            id = null;
+                            type = "message";
+                        }
+                    }
+                } catch (Exception e) {
+                    // closed
+                }
+            });
+        }
+
+        /** Updates until one satisfies {@code done}, or the timeout. */
+        List<Event> updatesUntil(java.util.function.Predicate<Event> done, Duration timeout) throws Exception {
+            List<Event> out = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                Event e = events.poll(100, TimeUnit.MILLISECONDS);
+                if (e != null && e.type().equals("update")) {
+                    out.add(e);
+                    if (done.test(e)) {
+                        return out;
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            lines.close();
+            reader.interrupt();
+        }
+    }
+
+    static boolean row(Sse.Event e, String country, String currency) {
+        return e.data().get("row").get("country").asText().equals(country)
+                && e.data().get("row").get("currency").asText().equals(currency);
+    }
+
+    @Test
+    void updatesOfARowArriveInOrderUpToTheLatest() throws Exception {
+        try (Sse sse = new Sse("/v1/live/gmv_by_country?country=DE", null)) {
+            Thread.sleep(300);
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                events.add(order("ord-" + i, "DE", "EUR", 10));
+                events.add(order("other-" + i, "FR", "EUR", 10)); // filtered out
+            }
+            for (int i = 0; i < 30; i += 5) {
+                post(events.subList(i * 2, i * 2 + 10));
+            }
+            List<Sse.Event> got = sse.updatesUntil(
+                    e -> row(e, "DE", "EUR")
+                            && e.data().get("row").get("version").asLong() == 30,
+                    Duration.ofSeconds(30));
+            assertThat(got)
+                    .allSatisfy(
+                            e -> assertThat(e.data().get("row").get("country").asText())
+                                    .isEqualTo("DE"));
+            List<Long> versions = got.stream()
+                    .filter(e -> row(e, "DE", "EUR"))
+                    .map(e -> e.data().get("row").get("version").asLong())
+                    .toList();
+            assertThat(versions).isNotEmpty().isSorted().doesNotHaveDuplicates().endsWith(30L);
+            Sse.Event last = got.get(got.size() - 1);
+            assertThat(last.data().get("row").get("gmv").asDouble()).isEqualTo(300.0);
+            assertThat(last.data().get("lag").has("events")).isTrue();
+            assertThat(last.data().get("latency_ms").asLong()).isGreaterThanOrEqualTo(0);
+            List<Long> ids = got.stream().map(e -> Long.parseLong(e.id())).toList();
+            assertThat(ids).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void aClientResumesWithLastEventIdFromTheBufferOrASnapshot() throws Exception {
+        String lastId;
+        try (Sse sse = new Sse("/v1/live/gmv_by_country?country=GB", null)) {
+            Thread.sleep(300);
+            post(List.of(order("gb-1", "GB", "GBP", 5), order("gb-2", "GB", "GBP", 5)));
+            List<Sse.Event> got =
+                    sse.updatesUntil(e -> e.data().get("row").get("version").asLong() == 2, Duration.ofSeconds(30));
+            assertThat(got).isNotEmpty();
+            lastId = got.get(got.size() - 1).id();
+        }
+        // missed while away: within the replay buffer (40)
+        post(List.of(order("gb-3", "GB", "GBP", 5), order("gb-4", "GB", "GBP", 5)));
+        awaitVersion("GB", "GBP", 4);
+        try (Sse again = new Sse("/v1/live/gmv_by_country?country=GB", lastId)) {
+            List<Sse.Event> missed =
+                    again.updatesUntil(e -> e.data().get("row").get("version").asLong() == 4, Duration.ofSeconds(10));
+            assertThat(missed).isNotEmpty();
+            assertThat(Long.parseLong(missed.get(0).id())).isGreaterThan(Long.parseLong(lastId));
+            assertThat(missed.get(missed.size() - 1)
+                            .data()
+                            .get("row")
+                            .get("version")
+                            .asLong())
+                    .isEqualTo(4);
+            assertThat(missed.get(0).data().has("snapshot")).isFalse();
+        }
+        // away for longer than the buffer reaches back: the current rows instead
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            many.add(order("us-" + i, "US", i % 2 == 0 ? "USD" : "CAD", 1));
+        }
+        post(many);
+        post(List.of(order("gb-5", "GB", "GBP", 5)));
+        awaitVersion("GB", "GBP", 5);
+        try (Sse again = new Sse("/v1/live/gmv_by_country?country=GB", lastId)) {
+            List<Sse.Event> snap =
+                    again.updatesUntil(e -> e.data().get("row").get("version").asLong() == 5, Duration.ofSeconds(10));
+            assertThat(snap).isNotEmpty();
+            assertThat(snap.get(snap.size() - 1).data().get("snapshot").asBoolean())
+                    .isTrue();
+            assertThat(snap.get(snap.size() - 1).data().get("row").get("gmv").asDouble())
+                    .isEqualTo(25.0);
+        }
+    }
+
+    static void awaitVersion(String country, String currency, long version) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    base() + "/v1/views/gmv_by_country?country=" + country + "&currency=" + currency))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (JsonNode row : OrdersScenario.JSON.readTree(r.body()).get("rows")) {
+                if (row.get("version").asLong() >= version) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("row " + country + "/" + currency + " never reached version " + version);
+    }
+
+    @Test
+    void aWebSocketSubscribesWithAFilterAndUnsubscribes() throws Exception {
+        BlockingQueue<JsonNode> in = new LinkedBlockingQueue<>();
+        WebSocket ws = HTTP.newWebSocketBuilder()
+                .buildAsync(URI.create(base().replace("http", "ws") + "/v1/ws"), new WebSocket.Listener() {
+                    final StringBuilder sb = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        sb.append(data);
+                        if (last) {
+                            try {
+                                in.add(OrdersScenario.JSON.readTree(sb.toString()));
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                            sb.setLength(0);
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                })
+                .get(10, TimeUnit.SECONDS);
+        ws.sendText("{\"op\":\"subscribe\",\"view\":\"nope\"}", true).get();
+        JsonNode err = next(in, "error");
+        assertThat(err.get("message").asText()).contains("unknown view 'nope'");
+        ws.sendText("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"cntry\":\"JP\"}}", true)
+                .get();
+        assertThat(next(in, "error").get("message").asText()).contains("unknown field 'cntry'");
+
+        ws.sendText("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"JP\"}}", true)
+                .get();
+        Thread.sleep(300);
+        post(List.of(order("jp-1", "JP", "JPY", 7), order("es-1", "ES", "EUR", 7)));
+        JsonNode u = next(in, "update");
+        assertThat(u.get("row").get("country").asText()).isEqualTo("JP");
+        assertThat(u.get("row").get("gmv").asDouble()).isEqualTo(7.0);
+        assertThat(next(in, "status").get("sla_ms").asLong()).isEqualTo(5000);
+
+        ws.sendText("{\"op\":\"unsubscribe\",\"view\":\"gmv_by_country\"}", true)
+                .get();
+        Thread.sleep(700);
+        in.clear();
+        post(List.of(order("jp-2", "JP", "JPY", 7)));
+        awaitVersion("JP", "JPY", 2);
+        Thread.sleep(1_000);
+        assertThat(in).noneMatch(m -> m.get("type").asText().equals("update"));
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get();
+    }
+
+    static JsonNode next(BlockingQueue<JsonNode> in, String type) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode m = in.poll(100, TimeUnit.MILLISECONDS);
+            if (m != null && m.get("type").asText().equals(type)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no " + type + " message");
+    }
+}
