@@ -3,6 +3,7 @@
 # - maven, curl: the build
 # - python3-confluent-kafka, python3-avro, python3-requests: Confluent's own Python client, which the
 #   registry tests use as a client nobody on the team wrote (ConfluentPythonClientIT)
+# - chromium, chromium-driver: the dashboard's browser test (DashboardBrowserIT), headless
 # The list grows as ClickHouse, PostgreSQL, Redis, Mosquitto, Prometheus and Chromium tests arrive.
 set -euo pipefail
 need=()
@@ -11,6 +12,8 @@ command -v curl >/dev/null || need+=(curl)
 if ! /usr/bin/python3 -c 'import confluent_kafka.avro, confluent_kafka.schema_registry, requests' >/dev/null 2>&1; then
   need+=(python3-confluent-kafka python3-avro python3-requests)
 fi
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing ${need[*]}; run as root or install them" >&2

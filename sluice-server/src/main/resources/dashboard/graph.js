@@ -33,20 +33,24 @@ function model(meta, stats) {
   return { sources, streams, views, sinks, edges };
 }
 
-const stat = (label, value, cls) => el('div', { class: `stat ${cls || ''}` }, el('span', { class: 'k' }, label), el('span', { class: 'v' }, value));
+const stat = (label, value, cls, key) => el('div', { class: `stat ${cls || ''}`, 'data-stat': key || label }, el('span', { class: 'k' }, label), el('span', { class: 'v' }, value));
 
 function sourceBox(s) {
   return el(
     'div',
     { class: 'node source', 'data-node': `source:${s.name}` },
     el('div', { class: 'node-title' }, s.name, el('span', { class: 'tag' }, s.type || 'source')),
-    stat('events', fmtCount(s.events)),
-    stat('rate', fmtRate(s.rate)),
+    s.topic ? stat('topic', s.topic) : null,
+    s.events !== undefined ? stat('events', fmtCount(s.events)) : null,
+    s.rate !== undefined ? stat('rate', fmtRate(s.rate)) : null,
+    s.rate_target !== undefined ? stat('target rate', fmtRate(s.rate_target)) : null,
   );
 }
 
-function streamBox(s, x) {
+function streamBox(s, x, pipelineDlq) {
   x = x || {};
+  // dead letters per stream when the server counts them so, else the pipeline's (one DLQ topic)
+  const dlq = x.dlq !== undefined ? x.dlq : pipelineDlq;
   return el(
     'a',
     { class: 'node stream', href: `#/stream/${encodeURIComponent(s.name)}`, 'data-node': `stream:${s.name}` },
@@ -54,7 +58,7 @@ function streamBox(s, x) {
     stat('events', fmtCount(x.events)),
     stat('rate', fmtRate(x.rate)),
     stat('lag', `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`, x.lag_events > 0 ? 'warn' : ''),
-    stat('DLQ', fmtCount(x.dlq), x.dlq > 0 ? 'bad' : ''),
+    stat(x.dlq !== undefined ? 'DLQ' : 'DLQ (pipeline)', fmtCount(dlq), dlq > 0 ? 'bad' : '', 'dlq'),
     stat('late', fmtCount(x.late), x.late > 0 ? 'warn' : ''),
   );
 }
@@ -70,7 +74,8 @@ function viewBox(v, x, metaView) {
     stat('updates', fmtCount(x.updates)),
     stat('rate', fmtRate(x.rate)),
     stat('lag', `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`, x.stale ? 'bad' : x.lag_events > 0 ? 'warn' : ''),
-    stat('latency p50 / p99', `${fmtMillis(lat.p50)} / ${fmtMillis(lat.p99)}`),
+    stat('latency p50', fmtMillis(lat.p50)),
+    stat('latency p99', fmtMillis(lat.p99)),
     stat('watermark', x.watermark ? fmtTime(x.watermark) : '–'),
     stat('SLA', x.sla_ms !== undefined ? fmtMillis(x.sla_ms) : '–'),
   );
@@ -145,7 +150,7 @@ export function renderGraph(root, ctx) {
     edges = m.edges;
     const empty = (what) => el('p', { class: 'muted small' }, what);
     setChildren(cols.sources, m.sources.size ? [...m.sources.values()].map(sourceBox) : empty('none'));
-    setChildren(cols.streams, m.streams.size ? [...m.streams.values()].map((s) => streamBox(s, stats?.streams?.[s.name])) : empty('none'));
+    setChildren(cols.streams, m.streams.size ? [...m.streams.values()].map((s) => streamBox(s, stats?.streams?.[s.name], stats?.dlq)) : empty('none'));
     setChildren(cols.views, m.views.size ? [...m.views.values()].map((v) => viewBox(v, stats?.views?.[v.name], metaView(v.name))) : empty('none'));
     setChildren(cols.sinks, m.sinks.size ? [...m.sinks.values()].map(sinkBox) : empty(stats ? 'none' : 'unknown'));
     const stale = stats ? Object.entries(stats.views || {}).filter(([, v]) => v.stale).map(([n]) => n) : [];

@@ -5,7 +5,7 @@
 import { el, every, fmtCount, fmtIsoDuration, fmtRate, fmtSeconds, fmtValue, getJson, setChildren } from './util.js';
 
 const RECENT_EVERY_MS = 2000;
-const DLQ_EVERY_MS = 3000;
+const DLQ_EVERY_MS = 4000;
 const LIMIT = 50;
 
 export function renderStream(root, ctx, name) {
@@ -55,8 +55,9 @@ export function renderStream(root, ctx, name) {
     numbers.events.textContent = fmtCount(x.events);
     numbers.rate.textContent = fmtRate(x.rate);
     numbers.lag.textContent = `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`;
-    numbers.dlq.textContent = fmtCount(x.dlq);
-    numbers.dlq.className = x.dlq > 0 ? 'bad' : '';
+    const dlq = x.dlq !== undefined ? x.dlq : s.dlq; // per stream, or the pipeline's
+    numbers.dlq.textContent = fmtCount(dlq);
+    numbers.dlq.className = dlq > 0 ? 'bad' : '';
     numbers.late.textContent = fmtCount(x.late);
     numbers.late.className = x.late > 0 ? 'warn' : '';
   });
@@ -162,6 +163,7 @@ function schemaFields(schema) {
 
 /** An element of the recent-events list: the event itself, or a record wrapping it in "value". */
 function unwrap(e) {
+  if (e === null || typeof e !== 'object') return { '(unreadable)': e };
   if (e && typeof e === 'object' && e.value && typeof e.value === 'object' && ('offset' in e || 'partition' in e)) return e.value;
   return e;
 }
@@ -183,6 +185,7 @@ function eventsTable(events, schemaColumns) {
 
 function dlqTable(entries) {
   const cols = ['offset', 'stage', 'rule', 'field', 'reason', 'origin', 'value'];
+  if (entries.some((e) => e.view)) cols.splice(2, 0, 'view');
   return el(
     'table',
     { class: 'data compact dlq' },

@@ -94,11 +94,12 @@ export function fmtRate(v) {
   return `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)}/s`;
 }
 
-/** Seconds as "0.2 s", "12 s", "3 min 4 s", "2 h 5 min". */
+/** Seconds as "0 s", "0.25 s", "12 s", "3 min 4 s", "2 h 5 min". */
 export function fmtSeconds(s) {
   if (s === null || s === undefined || Number.isNaN(Number(s))) return '–';
   const n = Number(s);
-  if (n < 10) return `${n.toFixed(1)} s`;
+  if (n === 0) return '0 s';
+  if (n < 10) return `${Number(n.toFixed(2))} s`;
   if (n < 60) return `${Math.round(n)} s`;
   if (n < 3600) return `${Math.floor(n / 60)} min ${Math.round(n % 60)} s`;
   return `${Math.floor(n / 3600)} h ${Math.round((n % 3600) / 60)} min`;

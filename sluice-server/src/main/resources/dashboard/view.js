@@ -16,6 +16,7 @@ import {
   fmtTime,
   fmtValue,
   getJson,
+  isoDurationMs,
   queryString,
   setChildren,
 } from './util.js';
@@ -83,7 +84,9 @@ export function renderView(root, ctx, name, params) {
   const panel = {
     connection: el('span', { id: 'live-connection' }, 'connecting'),
     lag: el('span', { id: 'view-lag' }, '–'),
+    lagEvents: el('span', null, 'oldest waiting event'),
     watermark: el('span', { id: 'view-watermark' }, '–'),
+    watermarkDate: el('span', null, 'UTC'),
     p50: el('span', { id: 'latency-p50' }, '–'),
     p99: el('span', { id: 'latency-p99' }, '–'),
     last: el('span', { id: 'latency-last' }, '–'),
@@ -96,8 +99,8 @@ export function renderView(root, ctx, name, params) {
       'div',
       { class: 'cards' },
       card('Live', panel.connection, 'SSE /v1/live'),
-      card('Lag', panel.lag, 'unconsumed events · oldest waiting'),
-      card('Watermark', panel.watermark, 'UTC'),
+      card('Lag', panel.lag, panel.lagEvents),
+      card('Watermark', panel.watermark, panel.watermarkDate),
       card('Latency p50', panel.p50, 'source time → pushed'),
       card('Latency p99', panel.p99, 'source time → pushed'),
       card('Last update', panel.last, 'its latency'),
@@ -140,7 +143,7 @@ export function renderView(root, ctx, name, params) {
     ),
   );
 
-  const chart = new LiveChart(canvas, groupBy, measures[0]);
+  const chart = new LiveChart(canvas, groupBy, measures[0], isoDurationMs(w?.advance) || isoDurationMs(w?.size) || 1000);
   ctx.onDispose(() => chart.destroy());
   measureSelect.addEventListener('change', () => {
     chart.setMeasure(measureSelect.value, state.rows.values());
@@ -184,11 +187,17 @@ export function renderView(root, ctx, name, params) {
     }
     if (msg.sla_ms !== undefined) state.slaMs = msg.sla_ms;
     if (msg.lag) {
-      panel.lag.textContent = `${fmtCount(msg.lag.events)} ev · ${fmtSeconds(msg.lag.seconds)}`;
+      panel.lag.textContent = fmtSeconds(msg.lag.seconds);
+      panel.lagEvents.textContent = `${fmtCount(msg.lag.events)} event(s) not yet consumed`;
       panel.lag.className = msg.stale ? 'bad' : msg.lag.events > 0 ? 'warn' : '';
       staleText.textContent = `lag ${fmtSeconds(msg.lag.seconds)} (${fmtCount(msg.lag.events)} events waiting) is over the view's SLA${state.slaMs !== undefined ? ` of ${fmtMillis(state.slaMs)}` : ''}: the numbers below may be behind.`;
     }
-    if (msg.watermark) panel.watermark.textContent = fmtTime(msg.watermark);
+    if (msg.watermark) {
+      const t = fmtTime(msg.watermark);
+      panel.watermark.textContent = t.slice(11, 19);
+      panel.watermark.title = msg.watermark;
+      panel.watermarkDate.textContent = `${t.slice(0, 10)} UTC`;
+    }
     if (state.slaMs !== undefined) panel.sla.textContent = fmtMillis(state.slaMs);
   };
   const onMessage = (ev) => {
@@ -222,7 +231,22 @@ export function renderView(root, ctx, name, params) {
     panel.connection.textContent = 'live';
     panel.connection.className = 'ok';
   });
-  es.addEventListener('error', () => {
+  es.addEventListener('error', (ev) => {
+    if (ev.data) {
+      // the server's "error" event (unknown view or field): retrying would only repeat it
+      es.close();
+      let message = ev.data;
+      try {
+        message = JSON.parse(ev.data).message ?? message;
+      } catch {
+        // not JSON: show as it is
+      }
+      panel.connection.textContent = 'refused';
+      panel.connection.className = 'bad';
+      tableNote.textContent = `Live updates refused: ${message}`;
+      tableNote.className = 'error';
+      return;
+    }
     panel.connection.textContent = es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting';
     panel.connection.className = 'warn';
   });
@@ -353,7 +377,8 @@ class RowTable {
 
 /** The line chart: x = window_start (epoch ms, linear axis), y = the chosen measure, a line per group. */
 class LiveChart {
-  constructor(canvas, groupBy, measure) {
+  constructor(canvas, groupBy, measure, windowMs) {
+    this.windowMs = windowMs;
     this.groupBy = groupBy;
     this.measure = measure;
     this.series = new Map(); // group → Map(x → y)
@@ -444,7 +469,41 @@ class LiveChart {
       i++;
     }
     datasets.length = i;
+    const x = this.chart.options.scales.x;
+    let [min, max] = this.extent(datasets);
+    const fixed = min === max; // no data, or one window: Chart.js would pad by 5% of the value (years)
+    if (min === null) {
+      max = Math.floor(Date.now() / this.windowMs) * this.windowMs;
+      min = max - 5 * this.windowMs;
+    } else if (fixed) {
+      min -= this.windowMs;
+      max += this.windowMs;
+    }
+    x.ticks.stepSize = this.tickStep(max - min);
+    x.min = fixed ? min : undefined;
+    x.max = fixed ? max : undefined;
     this.chart.update('none');
+  }
+
+  /** The smallest and largest x of the data ([null, null] when there is none). */
+  extent(datasets) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const d of datasets) {
+      for (const p of d.data) {
+        min = Math.min(min, p.x);
+        max = Math.max(max, p.x);
+      }
+    }
+    return Number.isFinite(min) ? [min, max] : [null, null];
+  }
+
+  /** A tick every window, or every few windows (a round number of minutes, hours, days) when many. */
+  tickStep(span) {
+    const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+    for (const s of steps) if (s >= this.windowMs && s % this.windowMs === 0 && span / s <= 12) return s;
+    for (const s of steps) if (s >= this.windowMs && span / s <= 12) return s;
+    return Math.max(this.windowMs, Math.ceil(span / 12 / 86400000) * 86400000);
   }
 
   destroy() {

@@ -76,8 +76,12 @@ class LiveIT {
     }
 
     static void post(List<String> events) throws Exception {
+        postTo(runtime.httpPort(), events);
+    }
+
+    static void postTo(int port, List<String> events) throws Exception {
         HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create(base() + "/v1/streams/orders/events"))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/streams/orders/events"))
                         .header("Content-Type", "application/x-ndjson")
                         .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", events)))
                         .build(),
@@ -94,8 +98,12 @@ class LiveIT {
         volatile Stream<String> lines;
 
         Sse(String path, String lastEventId) throws Exception {
+            this(base(), path, lastEventId);
+        }
+
+        Sse(String base, String path, String lastEventId) throws Exception {
             HttpRequest.Builder b =
-                    HttpRequest.newBuilder(URI.create(base() + path)).header("Accept", "text/event-stream");
+                    HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
             if (lastEventId != null) {
                 b.header("Last-Event-ID", lastEventId);
             }

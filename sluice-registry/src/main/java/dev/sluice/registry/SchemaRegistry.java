@@ -142,6 +142,28 @@ public final class SchemaRegistry implements SchemaLookup, AutoCloseable {
 
     /** The last committed offset of the topic (its last stable offset). */
     private long committedEnd() {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return committedEndOnce();
+            } catch (RegistryException e) {
+                // a topic created a moment ago may not be in every broker's metadata yet
+                boolean retriable = e.getCause() instanceof ExecutionException ee
+                        && ee.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+                if (!retriable || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private long committedEndOnce() {
         try {
             return admin.listOffsets(
                             Map.of(partition, OffsetSpec.latest()),

@@ -256,6 +256,14 @@ class RegistryApiIT {
         assertThat(c.call("DELETE", "/subjects/del-value?permanent=true", null).raw())
                 .isEqualTo("[2]");
         assertThat(c.get("/subjects?deleted=true").raw()).doesNotContain("\"del-value\"");
+        // "latest" names the newest live version, for deletes too
+        c.register("del3-value", record("Del3"));
+        c.register("del3-value", record("Del3").replace("\"int\"", "\"long\""));
+        assertThat(c.call("DELETE", "/subjects/del3-value/versions/latest", null)
+                        .raw())
+                .isEqualTo("2");
+        assertThat(c.get("/subjects/del3-value/versions").raw()).isEqualTo("[1]");
+
         // a registration after a soft delete continues the numbering
         c.register("del2-value", USER_V1);
         c.call("DELETE", "/subjects/del2-value/versions/1", null);

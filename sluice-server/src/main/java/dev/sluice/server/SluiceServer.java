@@ -114,6 +114,14 @@ public final class SluiceServer implements AutoCloseable {
             ctx.status(b && p && s ? 200 : 503).json(h);
         });
         app.start();
+        // Bound what the kernel buffers per connection (64 KB instead of up to 4 MB with autotuning): with
+        // thousands of live clients this bounds memory, and a client that stops reading blocks its own writer
+        // soon, so the hub's coalescing queue and drop rule take over (docs/live.md, "Slow clients").
+        for (var c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof org.eclipse.jetty.server.ServerConnector sc) {
+                sc.setAcceptedSendBufferSize(64 * 1024);
+            }
+        }
         return new SluiceServer(app);
     }
 

@@ -65,6 +65,7 @@ public final class LiveHub implements AutoCloseable {
     private final Map<String, Recorder> latency = new HashMap<>();
     private final Map<String, Histogram> latencyTotal = new HashMap<>();
     private final AtomicLong dropped = new AtomicLong();
+    private final Map<String, AtomicLong> records = new ConcurrentHashMap<>();
     private final AtomicLong clientIds = new AtomicLong();
     private final Thread tail;
     private final Thread ticker;
@@ -95,9 +96,20 @@ public final class LiveHub implements AutoCloseable {
             String t = pipeline.viewTopic(v.name());
             consumer.partitionsFor(t).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
         }
-        consumer.assign(parts);
+        // dead letters and late events are counted from the start of their topics (records, not offsets:
+        // with exactly-once, transaction markers take offsets too)
+        List<TopicPartition> counted = new ArrayList<>();
+        List<String> countedTopics = new ArrayList<>(List.of(pipeline.dlqTopic()));
+        pipeline.streams().keySet().forEach(st -> countedTopics.add(pipeline.lateTopic(st)));
+        for (String t : countedTopics) {
+            consumer.partitionsFor(t).forEach(p -> counted.add(new TopicPartition(t, p.partition())));
+        }
+        List<TopicPartition> all = new ArrayList<>(parts);
+        all.addAll(counted);
+        consumer.assign(all);
         consumer.seekToEnd(parts);
-        parts.forEach(consumer::position); // resolve now: live from here on
+        consumer.seekToBeginning(counted);
+        all.forEach(consumer::position); // resolve now: views live from here on
         this.tail = new Thread(this::tailLoop, "sluice-live-tail");
         tail.setDaemon(true);
         this.ticker = new Thread(this::tickLoop, "sluice-live-status");
@@ -115,6 +127,11 @@ public final class LiveHub implements AutoCloseable {
         try {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (!r.topic().startsWith(pipeline.name() + ".view.")) {
+                        records.computeIfAbsent(r.topic(), x -> new AtomicLong())
+                                .incrementAndGet();
+                        continue;
+                    }
                     String viewName = r.topic().substring((pipeline.name() + ".view.").length());
                     ViewDef view = pipeline.views().get(viewName);
                     if (view == null) {
@@ -323,9 +340,10 @@ public final class LiveHub implements AutoCloseable {
         return lag.streamEvents();
     }
 
-    /** Records in a topic the lag probe samples: stream, late and dead-letter topics. */
+    /** Committed records in the dead-letter topic or a late topic (counted by reading them). */
     public long topicRecords(String topic) {
-        return lag.topicRecords(topic);
+        AtomicLong n = records.get(topic);
+        return n == null ? 0 : n.get();
     }
 
     public Long watermark(String view) {

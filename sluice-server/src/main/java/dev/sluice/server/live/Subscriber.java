@@ -30,6 +30,9 @@ public final class Subscriber {
         void close(String reason);
     }
 
+    /** A write that fails after blocking this long means the client stopped reading, not that it left. */
+    static final long STUCK_MS = 2_000;
+
     private final String name;
     private final Channel channel;
     private final int capacity;
@@ -40,6 +43,12 @@ public final class Subscriber {
     private final Condition ready = lock.newCondition();
     private final Runnable onDrop;
     private volatile boolean closed;
+    /** When the write in progress began (0: none), and how long the last one took. */
+    private volatile long sendStarted;
+
+    private volatile long lastSendNanos;
+
+    private volatile boolean counted;
     private Thread writer;
 
     Subscriber(String name, Channel channel, int capacity, long heartbeatMs, Runnable onDrop) {
@@ -111,7 +120,8 @@ public final class Subscriber {
     }
 
     void drop(String reason) {
-        if (!closed) {
+        if (!closed && !counted) {
+            counted = true;
             log.info("Disconnecting live client {}: {}", name, reason);
             onDrop.run();
             close(reason);
@@ -121,6 +131,15 @@ public final class Subscriber {
     public void close(String reason) {
         if (closed) {
             return;
+        }
+        long started = sendStarted;
+        long blockedMs = Math.max(lastSendNanos, started == 0 ? 0 : System.nanoTime() - started) / 1_000_000;
+        if (blockedMs >= STUCK_MS && !counted) {
+            counted = true;
+            // the connection ended while (or right after) a write was blocked: the client stopped reading and
+            // the server's write timed out; that is falling behind too
+            log.info("Disconnecting live client {}: stopped reading (a write blocked {} ms)", name, blockedMs);
+            onDrop.run();
         }
         closed = true;
         lock.lock();
@@ -153,11 +172,14 @@ public final class Subscriber {
                 if (closed) {
                     break;
                 }
+                sendStarted = System.nanoTime();
                 if (next == null) {
                     channel.heartbeat();
                 } else {
                     channel.send(next);
                 }
+                lastSendNanos = System.nanoTime() - sendStarted;
+                sendStarted = 0;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
