@@ -105,6 +105,63 @@ class StuckClientIT {
         }
     }
 
+    @Test
+    void aSlowReaderSkipsVersionsButEndsOnTheLatestInOrder() throws Exception {
+        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("slow"));
+        Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
+        SluiceRuntime.Options o = new SluiceRuntime.Options(
+                        dir.resolve("data"),
+                        "127.0.0.1",
+                        0,
+                        0,
+                        SharedKafka.get().bootstrapServers(),
+                        Clock.systemUTC())
+                .withLive(new LiveHub.Settings(100, 300, Duration.ofSeconds(1), Duration.ofMillis(500)));
+        try (SluiceRuntime rt = SluiceRuntime.start(pipeline, o)) {
+            assertThat(rt.awaitRunning(Duration.ofSeconds(60))).isTrue();
+            int port = rt.httpPort();
+            try (Socket slow = new Socket()) {
+                slow.setReceiveBufferSize(1024);
+                slow.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+                slow.getOutputStream()
+                        .write(("GET /v1/live/gmv_by_country?country=SE HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        + "Accept: text/event-stream\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(500);
+                int n = 1500;
+                List<String> batch = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    batch.add(LiveIT.order("slow-" + i, "SE", "SEK", 1));
+                }
+                LiveIT.postTo(port, batch);
+                java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(slow.getInputStream(), StandardCharsets.UTF_8));
+                List<Long> versions = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                String line;
+                while (System.nanoTime() < deadline && (line = in.readLine()) != null) {
+                    if (line.startsWith("data:") && line.contains("\"type\":\"update\"")) {
+                        long v = OrdersScenario.JSON
+                                .readTree(line.substring(5).trim())
+                                .get("row")
+                                .get("version")
+                                .asLong();
+                        versions.add(v);
+                        if (v == n) {
+                            break;
+                        }
+                        Thread.sleep(30); // a reader slower than the updates
+                    }
+                }
+                assertThat(versions).as("versions received").isSorted().doesNotHaveDuplicates();
+                assertThat(versions).last().isEqualTo((long) n);
+                assertThat(versions.size())
+                        .as("intermediate versions were coalesced away")
+                        .isLessThan(n);
+            }
+        }
+    }
+
     static boolean reached(Map<String, Long> latest, Map<String, long[]> truth) {
         for (Map.Entry<String, long[]> t : truth.entrySet()) {
             Long v = latest.get(t.getKey());
