@@ -66,7 +66,11 @@ public final class LiveFanoutBench {
             Path home,
             Path out) {}
 
-    /** One phase: one system, one N. Delays in microseconds. */
+    /**
+     * One phase: one system, one N. Delays in microseconds. {@code inPerSecond}: updates coming in (Sluice: paid
+     * orders accepted by the ingest, one view update each; the baseline: made); {@code fannedOut}: updates the
+     * server offered to its clients during the window.
+     */
     record Result(
             String system,
             int n,
@@ -74,7 +78,7 @@ public final class LiveFanoutBench {
             int failedAttempts,
             double openSeconds,
             double seconds,
-            long published,
+            long fannedOut,
             long delivered,
             double worstClientShare,
             Histogram delays,
@@ -84,12 +88,12 @@ public final class LiveFanoutBench {
             double serverCpu,
             double clientCpu,
             double otherCpu,
-            double eventsPerSecond,
+            double inPerSecond,
             long negative,
             long unparsed,
             Map<String, Object> extra) {
         double share() {
-            return published == 0 || connected == 0 ? 0 : (double) delivered / ((double) published * connected);
+            return fannedOut == 0 || connected == 0 ? 0 : (double) delivered / ((double) fannedOut * connected);
         }
 
         double ms(double percentile) {
@@ -212,9 +216,15 @@ public final class LiveFanoutBench {
         java.io.PrintStream commands = new java.io.PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
         try {
             for (int n : config.clients()) {
-                out.add(phase("baseline", n, port, p, null, null, () -> commands.println("pause"), () -> {
-                    commands.println("resume");
-                }));
+                out.add(phase(
+                        "baseline",
+                        n,
+                        port,
+                        p,
+                        null,
+                        null,
+                        () -> commands.println("pause"),
+                        () -> commands.println("resume")));
             }
         } finally {
             p.getOutputStream().close(); // its stdin: the server exits
@@ -385,15 +395,23 @@ public final class LiveFanoutBench {
         double seconds = (m1 - m0) / 1e9;
 
         List<SseConnection> live = conns.stream().filter(c -> c.connected).toList();
-        long published = 0;
+        long idSpan = 0;
         long delivered = 0;
         for (SseConnection c : live) {
             delivered += c.received;
             if (c.maxId >= c.minId) {
-                published = Math.max(published, c.maxId - c.minId + 1);
+                idSpan = Math.max(idSpan, c.maxId - c.minId + 1);
             }
         }
-        long p = published;
+        // Fanned out: the updates the server offered to its clients during the window. Sluice: the hub's update
+        // count from /v1/stats (the ids seen by the clients when it does not answer); the baseline appends to its
+        // log at the rate whatever the clients do.
+        long hubOut = s0 == null || s1 == null
+                ? idSpan
+                : s1.path("views").path(VIEW).path("updates").asLong()
+                        - s0.path("views").path(VIEW).path("updates").asLong();
+        long fannedOut = load != null ? hubOut : Math.max(idSpan, Math.round(config.rate() * seconds));
+        long p = fannedOut;
         double worst = live.isEmpty() || p == 0
                 ? 0
                 : live.stream().mapToLong(c -> c.received).min().orElse(0) / (double) p;
@@ -401,6 +419,8 @@ public final class LiveFanoutBench {
         conns.stream().filter(c -> c.disconnected).findFirst().ifPresent(c -> log("  first disconnect: %s", c.error));
 
         Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("update_id_span_seen_by_clients", idSpan);
+        extra.put("fanned_out_from", s0 == null || s1 == null ? "client ids" : "stats");
         int k = Math.min(5, Math.max(1, seconds1.size() / 2));
         Histogram first = new Histogram(3);
         Histogram last = new Histogram(3);
@@ -420,9 +440,6 @@ public final class LiveFanoutBench {
             liveClients = s1.path("live_clients").asLong();
             JsonNode v0 = s0.path("views").path(VIEW);
             JsonNode v1 = s1.path("views").path(VIEW);
-            extra.put(
-                    "view_updates_in_window",
-                    v1.path("updates").asLong() - v0.path("updates").asLong());
             extra.put("view_latency_ms_cumulative", v1.path("latency_ms"));
             extra.put("view_lag_events_after", v1.path("lag_events").asLong());
             extra.put(
@@ -457,7 +474,7 @@ public final class LiveFanoutBench {
                 failedAttempts,
                 openSeconds,
                 seconds,
-                published,
+                fannedOut,
                 delivered,
                 worst,
                 h,
@@ -472,17 +489,17 @@ public final class LiveFanoutBench {
                                 0,
                                 (machine1 - machine0) / 100.0 / seconds
                                         - (serverCpu1 - serverCpu0 + clientCpu1 - clientCpu0) / ((m1 - m0) * 1.0)),
-                load == null ? Double.NaN : (accepted1 - accepted0) / seconds,
+                load == null ? fannedOut / seconds : (accepted1 - accepted0) / seconds,
                 tally.negative.sum(),
                 tally.unparsed.sum(),
                 extra);
         log(
-                "%s N=%d: %d updates published, %d delivered (%.1f%% of N x published; worst client %.1f%%),"
+                "%s N=%d: %d updates fanned out, %d delivered (%.1f%% of N x fanned out; worst client %.1f%%),"
                         + " p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d disconnects, %d server drops,"
                         + " server CPU %.2f cores, client CPU %.2f cores, other processes %.2f cores %s",
                 system,
                 n,
-                published,
+                fannedOut,
                 delivered,
                 100 * r.share(),
                 100 * worst,
@@ -641,19 +658,21 @@ public final class LiveFanoutBench {
                 c.groups(),
                 c.warmupS(),
                 c.durationS()));
-        sb.append("| system | N | connected | updates published | delivered (all clients) | delivered / (N × published)"
-                + " | worst client | p50 ms | p99 ms | p99.9 ms | max ms | p50 first → last 5 s | disconnects | server drops"
-                + " | server CPU | client CPU | other CPU |\n");
-        sb.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        sb.append("| system | N | connected | in /s | fanned out /s | delivered /s (all clients)"
+                + " | delivered / (N × fanned out) | worst client | p50 ms | p99 ms | p99.9 ms | max ms"
+                + " | p50 first → last 5 s | disconnects | server drops | server CPU | client CPU | other CPU |\n");
+        sb.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Result r : results) {
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %d | %d | %.1f%% | %.1f%% | %s | %s | %s | %s | %s → %s | %d | %d | %.2f | %.2f | %.2f |%n",
+                    "| %s | %d | %d | %.0f | %.0f | %.0f | %.1f%% | %.1f%% | %s | %s | %s | %s | %s → %s | %d | %d | %.2f"
+                            + " | %.2f | %.2f |%n",
                     r.system(),
                     r.n(),
                     r.connected(),
-                    r.published(),
-                    r.delivered(),
+                    r.inPerSecond(),
+                    r.fannedOut() / r.seconds(),
+                    r.delivered() / r.seconds(),
                     100 * r.share(),
                     100 * r.worstClientShare(),
                     fmt(r.ms(50)),
@@ -668,13 +687,14 @@ public final class LiveFanoutBench {
                     r.clientCpu(),
                     r.otherCpu()));
         }
+        int first = c.clients().get(0);
         sb.append("\n| N | Sluice p99 ms | baseline p99 ms | Sluice / baseline (p99) | Sluice p99 at N / at ")
-                .append(c.clients().get(0))
+                .append(first)
                 .append(" | baseline p99 at N / at ")
-                .append(c.clients().get(0))
-                .append(" |\n|--:|--:|--:|--:|--:|--:|\n");
-        Result s1 = find(results, "sluice", c.clients().get(0));
-        Result b1 = find(results, "baseline", c.clients().get(0));
+                .append(first)
+                .append(" | delivered /s Sluice / baseline |\n|--:|--:|--:|--:|--:|--:|--:|\n");
+        Result s1 = find(results, "sluice", first);
+        Result b1 = find(results, "baseline", first);
         for (int n : c.clients()) {
             Result s = find(results, "sluice", n);
             Result b = find(results, "baseline", n);
@@ -682,13 +702,14 @@ public final class LiveFanoutBench {
             double bp = b == null ? Double.NaN : b.ms(99);
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %d | %s | %s | %s | %s | %s |%n",
+                    "| %d | %s | %s | %s | %s | %s | %s |%n",
                     n,
                     fmt(sp),
                     fmt(bp),
                     ratio(sp, bp),
                     ratio(sp, s1 == null ? Double.NaN : s1.ms(99)),
-                    ratio(bp, b1 == null ? Double.NaN : b1.ms(99))));
+                    ratio(bp, b1 == null ? Double.NaN : b1.ms(99)),
+                    s == null || b == null ? "–" : ratio(s.delivered() / s.seconds(), b.delivered() / b.seconds())));
         }
         return sb.toString();
     }
@@ -714,7 +735,9 @@ public final class LiveFanoutBench {
     }
 
     static String ratio(double a, double b) {
-        return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? "–" : String.format(Locale.ROOT, "%.1f×", a / b);
+        return Double.isNaN(a) || Double.isNaN(b) || b <= 0
+                ? "–"
+                : String.format(Locale.ROOT, a / b < 0.995 ? "%.2f×" : "%.1f×", a / b);
     }
 
     static Map<String, Object> json(Config c, List<Result> results) {
@@ -735,7 +758,8 @@ public final class LiveFanoutBench {
             o.put("failed_connect_attempts", r.failedAttempts());
             o.put("open_seconds", round(r.openSeconds(), 2));
             o.put("measured_seconds", round(r.seconds(), 2));
-            o.put("updates_published", r.published());
+            o.put("updates_in_per_s", round(r.inPerSecond(), 1));
+            o.put("updates_fanned_out", r.fannedOut());
             o.put("updates_delivered", r.delivered());
             o.put("delivered_share", round(r.share(), 4));
             o.put("worst_client_share", round(r.worstClientShare(), 4));
@@ -752,9 +776,6 @@ public final class LiveFanoutBench {
             o.put("server_cpu_cores", round(r.serverCpu(), 2));
             o.put("client_cpu_cores", round(r.clientCpu(), 2));
             o.put("other_processes_cpu_cores", round(r.otherCpu(), 2));
-            if (!Double.isNaN(r.eventsPerSecond())) {
-                o.put("events_accepted_per_s", round(r.eventsPerSecond(), 1));
-            }
             o.put("negative_delays", r.negative());
             o.put("unparsed_updates", r.unparsed());
             o.putAll(r.extra());

@@ -1,60 +1,67 @@
 package dev.sluice.bench;
 
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The baseline: this machine's own loopback SSE delivery, with nothing of Sluice in the way (no Kafka, no
- * processor, no Jetty, no JSON building). Run as its own process, like the Sluice server.
+ * The baseline: this machine's own loopback SSE delivery of the same messages, with nothing of Sluice in the way
+ * (no Kafka, no processor, no Jetty, no JSON building) and as little work per message as a server can do. Run as
+ * its own process, like the Sluice server.
  *
- * <p>It does the fan-out the way Sluice's live hub does, reduced to the bare minimum: one emitter thread makes
- * {@code --rate} update messages a second (in bursts every 50 ms, as the bench posts its orders), each of the size
- * and shape of a Sluice update and carrying its emit time ({@code emitted_us}); it offers each to every client's
- * queue (bounded, coalescing to the latest message per row, like Sluice's); each client is written by its own
- * virtual thread, one socket write per message. A status message per second goes to every client too.
+ * <p>One emitter thread makes {@code --rate} update messages a second, in bursts every 50 ms (as the bench posts
+ * its orders), each of the size and shape of a Sluice update over {@code --groups} rows and carrying its emit time
+ * ({@code emitted_us}, taken when it is made); a status message goes out every second, as Sluice's does. Messages
+ * are appended to one shared log (a ring of the last 16,384); after each burst the emitter wakes the clients'
+ * writers that wait. Each client has its own virtual thread that writes everything new in the log since its last
+ * write in one buffered write (so one wake-up and about one socket write per client per burst, however many
+ * messages the burst holds). A writer that falls more than the ring behind skips to the oldest message still in it
+ * (the client sees the gap in the ids).
  *
- * <p>Standard input takes {@code pause} and {@code resume} (the bench pauses the stream while clients connect).
- * Arguments: {@code --port P} (0: any; the port is printed as {@code listening P}), {@code --rate R},
- * {@code --groups G}, {@code --queue Q}. The server stops when its standard input closes.
+ * <p>Arguments: {@code --port P} (0: any; the port is printed as {@code listening P}), {@code --rate R},
+ * {@code --groups G}. Standard input takes {@code pause} and {@code resume} (the bench pauses the stream while
+ * clients connect); the server stops when it closes.
  */
 public final class LoopbackSseServer {
-    private final Set<Client> clients = ConcurrentHashMap.newKeySet();
-    private final AtomicLong dropped = new AtomicLong();
-    private final int queueCapacity;
+    private static final int RING = 16_384;
+    private static final String[] COUNTRIES = {
+        "US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "JP", "IN", "AU", "CA"
+    };
+
+    private final byte[][] ring = new byte[RING][];
+    /** Messages [head - RING, head) are in the ring; written by the emitter only. */
+    private volatile long head;
+
+    private final Set<Writer> writers = ConcurrentHashMap.newKeySet();
     private volatile boolean paused;
 
-    private LoopbackSseServer(int queueCapacity) {
-        this.queueCapacity = queueCapacity;
-    }
+    private LoopbackSseServer() {}
 
     public static void main(String[] args) throws Exception {
         int port = 0;
         double rate = 200;
         int groups = 100;
-        int queue = 1_000;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--rate" -> rate = Double.parseDouble(args[i + 1]);
                 case "--groups" -> groups = Integer.parseInt(args[i + 1]);
-                case "--queue" -> queue = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        LoopbackSseServer server = new LoopbackSseServer(queue);
+        LoopbackSseServer server = new LoopbackSseServer();
         ServerSocket ss = new ServerSocket();
         ss.bind(new InetSocketAddress("127.0.0.1", port), 4096);
         Thread acceptor = new Thread(() -> server.accept(ss), "accept");
@@ -67,9 +74,7 @@ public final class LoopbackSseServer {
         emitter.start();
         System.out.println("listening " + ss.getLocalPort());
         System.out.flush();
-        // "pause" and "resume" on standard input; stop when it closes (the parent went away)
-        java.io.BufferedReader commands =
-                new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = commands.readLine()) != null; ) {
             switch (line.trim()) {
                 case "pause" -> server.paused = true;
@@ -95,7 +100,7 @@ public final class LoopbackSseServer {
     }
 
     private void serve(Socket s) {
-        Client c = null;
+        Writer w = null;
         try (s) {
             s.setTcpNoDelay(true);
             InputStream in = s.getInputStream();
@@ -111,25 +116,24 @@ public final class LoopbackSseServer {
                     default -> state;
                 };
             }
-            OutputStream out = s.getOutputStream();
+            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8_192);
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;charset=utf-8\r\nConnection: close\r\n"
                             + "Cache-Control: no-cache\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            c = new Client(out);
-            clients.add(c);
-            c.writeLoop();
-        } catch (IOException | InterruptedException e) {
+            w = new Writer(Thread.currentThread(), head);
+            writers.add(w);
+            w.run(out);
+        } catch (IOException e) {
             // client gone
         } finally {
-            if (c != null) {
-                c.closed = true;
-                clients.remove(c);
+            if (w != null) {
+                writers.remove(w);
             }
         }
     }
 
-    /** Makes {@code rate} messages a second in bursts every 50 ms, offering each to every client. */
+    /** Makes {@code rate} messages a second in bursts every 50 ms, then wakes the writers that wait. */
     private void emit(double rate, int groups) {
         long start = System.nanoTime();
         long made = 0;
@@ -141,41 +145,38 @@ public final class LoopbackSseServer {
             if (paused) { // nothing is made up for after a pause
                 start = now;
                 made = 0;
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                sleep(20);
                 continue;
             }
             long due = (long) (rate * (now - start) / 1e9);
+            long h = head;
             for (; made < due; made++) {
-                int group = (int) (seq % groups);
-                versions[group]++;
                 seq++;
-                byte[] m = update(seq, group, versions[group]);
-                for (Client c : clients) {
-                    c.offer("u" + group, m);
-                }
+                int group = (int) (seq % groups);
+                ring[(int) (h % RING)] = update(seq, group, ++versions[group]);
+                head = ++h;
             }
             if (now >= nextStatus) {
-                byte[] m = status();
-                for (Client c : clients) {
-                    c.offer("status", m);
-                }
+                ring[(int) (h % RING)] = status();
+                head = ++h;
                 nextStatus += 1_000_000_000L;
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                return;
+            for (Writer w : writers) {
+                if (w.waiting) {
+                    LockSupport.unpark(w.thread);
+                }
             }
+            sleep(50);
         }
     }
 
-    private static final String[] COUNTRIES = {
-        "US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "JP", "IN", "AU", "CA"
-    };
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     /** An update of the size and shape of a Sluice update, with the emit time in microseconds. */
     private static byte[] update(long seq, int group, long version) {
@@ -200,67 +201,42 @@ public final class LoopbackSseServer {
         return ("event: status\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** A client's coalescing queue and its writer, as in Sluice's {@code Subscriber}. */
-    private final class Client {
-        private final OutputStream out;
-        private final LinkedHashMap<String, byte[]> queue = new LinkedHashMap<>();
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition ready = lock.newCondition();
-        volatile boolean closed;
+    /** A client's writer: its position in the log. */
+    private final class Writer {
+        final Thread thread;
+        volatile boolean waiting;
+        private long next;
 
-        Client(OutputStream out) {
-            this.out = out;
+        Writer(Thread thread, long from) {
+            this.thread = thread;
+            this.next = from;
         }
 
-        void offer(String key, byte[] m) {
-            if (closed) {
-                return;
-            }
-            boolean overflow = false;
-            lock.lock();
-            try {
-                if (queue.containsKey(key) || queue.size() < queueCapacity) {
-                    queue.put(key, m);
-                    ready.signal();
-                } else {
-                    overflow = true;
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (overflow) {
-                dropped.incrementAndGet();
-                closed = true;
-                try {
-                    out.close();
-                } catch (IOException e) {
-                    // gone anyway
-                }
-            }
-        }
-
-        void writeLoop() throws IOException, InterruptedException {
-            while (!closed) {
-                byte[] next = null;
-                lock.lock();
-                try {
-                    if (queue.isEmpty()) {
-                        ready.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        void run(OutputStream out) throws IOException {
+            long lastWrite = System.nanoTime();
+            while (true) {
+                long h = head;
+                if (next < h) {
+                    if (h - next > RING - 64) { // fell behind the ring: skip to what it still holds
+                        next = h - (RING - 64);
                     }
-                    Iterator<byte[]> it = queue.values().iterator();
-                    if (it.hasNext()) {
-                        next = it.next();
-                        it.remove();
+                    for (; next < h; next++) {
+                        out.write(ring[(int) (next % RING)]);
                     }
-                } finally {
-                    lock.unlock();
+                    out.flush();
+                    lastWrite = System.nanoTime();
+                    continue;
                 }
-                if (next == null) {
+                waiting = true;
+                if (head == h) { // nothing new since we looked: wait for the emitter (or heartbeat after 10 s)
+                    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+                }
+                waiting = false;
+                if (head == h && System.nanoTime() - lastWrite > TimeUnit.SECONDS.toNanos(10)) {
                     out.write(": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII));
-                } else {
-                    out.write(next);
+                    out.flush();
+                    lastWrite = System.nanoTime();
                 }
-                out.flush();
             }
         }
     }
