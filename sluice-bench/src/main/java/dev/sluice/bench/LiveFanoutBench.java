@@ -42,8 +42,9 @@ import org.HdrHistogram.Histogram;
  * (merged over clients), the updates each client received, and disconnects; it reads {@code GET /v1/stats} before
  * and after.
  *
- * <p>The same measurement runs first against {@link LoopbackSseServer} (also a child process): the same message
- * rate, size and fan-out design without Sluice, which is this machine's own limit for the job. Ratios against it,
+ * <p>The same measurement runs first against {@link LoopbackSseServer} (also a child process): the same messages
+ * at the same rate to the same N connections, without Sluice and with as little work per message as a server can
+ * do, which is this machine's own limit for the job. Ratios against it,
  * and against N = 1, are in the table printed at the end (Markdown) and in {@code live-fanout.json}.
  *
  * <p>Options: {@code --clients 1,100,1000,10000 --rate 200 --groups 100 --warmup 10 --duration 20
@@ -358,6 +359,10 @@ public final class LiveFanoutBench {
 
         JsonNode s0 = base == null ? null : stats(base);
         long accepted0 = load == null ? 0 : load.accepted.get();
+        long failed0 = load == null ? 0 : load.failedPosts.get();
+        if (load != null) {
+            load.postMicros.reset();
+        }
         long serverCpu0 = cpuNanos(server.toHandle());
         long clientCpu0 = cpuNanos(ProcessHandle.current());
         long machine0 = machineBusyTicks();
@@ -391,6 +396,8 @@ public final class LiveFanoutBench {
         long clientCpu1 = cpuNanos(ProcessHandle.current());
         long machine1 = machineBusyTicks();
         long accepted1 = load == null ? 0 : load.accepted.get();
+        Histogram posts = load == null ? null : load.postMicros.getIntervalHistogram();
+        long failedPosts = load == null ? 0 : load.failedPosts.get() - failed0;
         JsonNode s1 = base == null ? null : stats(base);
         double seconds = (m1 - m0) / 1e9;
 
@@ -404,13 +411,13 @@ public final class LiveFanoutBench {
             }
         }
         // Fanned out: the updates the server offered to its clients during the window. Sluice: the hub's update
-        // count from /v1/stats (the ids seen by the clients when it does not answer); the baseline appends to its
-        // log at the rate whatever the clients do.
+        // count from /v1/stats (when it does not answer: the span of ids the clients saw, which is more than the
+        // window's when they lag); the baseline appends to its log at the rate, whatever the clients do.
         long hubOut = s0 == null || s1 == null
                 ? idSpan
                 : s1.path("views").path(VIEW).path("updates").asLong()
                         - s0.path("views").path(VIEW).path("updates").asLong();
-        long fannedOut = load != null ? hubOut : Math.max(idSpan, Math.round(config.rate() * seconds));
+        long fannedOut = load != null ? hubOut : Math.round(config.rate() * seconds);
         long p = fannedOut;
         double worst = live.isEmpty() || p == 0
                 ? 0
@@ -421,6 +428,12 @@ public final class LiveFanoutBench {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("update_id_span_seen_by_clients", idSpan);
         extra.put("fanned_out_from", s0 == null || s1 == null ? "client ids" : "stats");
+        if (posts != null) {
+            extra.put("ingest_posts", posts.getTotalCount());
+            extra.put("ingest_post_ms_p99", round(posts.getValueAtPercentile(99) / 1000.0, 1));
+            extra.put("ingest_post_ms_max", round(posts.getMaxValue() / 1000.0, 1));
+            extra.put("ingest_posts_failed", failedPosts);
+        }
         int k = Math.min(5, Math.max(1, seconds1.size() / 2));
         Histogram first = new Histogram(3);
         Histogram last = new Histogram(3);
@@ -660,13 +673,15 @@ public final class LiveFanoutBench {
                 c.durationS()));
         sb.append("| system | N | connected | in /s | fanned out /s | delivered /s (all clients)"
                 + " | delivered / (N × fanned out) | worst client | p50 ms | p99 ms | p99.9 ms | max ms"
-                + " | p50 first → last 5 s | disconnects | server drops | server CPU | client CPU | other CPU |\n");
-        sb.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + " | p50 first → last " + Math.min(5, Math.max(1, c.durationS() / 2))
+                + " s | disconnects | server drops | ingest POST p99 / max ms | server CPU"
+                + " | client CPU | other CPU |\n");
+        sb.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Result r : results) {
             sb.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %.0f | %.0f | %.0f | %.1f%% | %.1f%% | %s | %s | %s | %s | %s → %s | %d | %d | %.2f"
-                            + " | %.2f | %.2f |%n",
+                    "| %s | %d | %d | %.0f | %.0f | %.0f | %.1f%% | %.1f%% | %s | %s | %s | %s | %s → %s | %d | %d | %s"
+                            + " | %.2f | %.2f | %.2f |%n",
                     r.system(),
                     r.n(),
                     r.connected(),
@@ -683,6 +698,12 @@ public final class LiveFanoutBench {
                     fmt(extraMs(r, "p50_ms_last_")),
                     r.disconnects(),
                     r.serverDrops(),
+                    r.extra().containsKey("ingest_post_ms_p99")
+                            ? fmt(extraMs(r, "ingest_post_ms_p99")) + " / " + fmt(extraMs(r, "ingest_post_ms_max"))
+                                    + (((Number) r.extra().get("ingest_posts_failed")).longValue() > 0
+                                            ? " (" + r.extra().get("ingest_posts_failed") + " failed)"
+                                            : "")
+                            : "–",
                     r.serverCpu(),
                     r.clientCpu(),
                     r.otherCpu()));

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
 
 /**
  * A steady load of paid orders in the current minute, posted as NDJSON batches every 50 ms to
@@ -36,6 +37,8 @@ final class OrderLoad implements AutoCloseable {
 
     /** Events the server accepted (200/207). */
     final AtomicLong accepted = new AtomicLong();
+    /** How long each post took until the server answered, in microseconds. */
+    final Recorder postMicros = new Recorder(3);
     /** Posts that failed or were not accepted in full. */
     final AtomicLong failedPosts = new AtomicLong();
 
@@ -125,6 +128,7 @@ final class OrderLoad implements AutoCloseable {
     }
 
     private void post(String body, int n) {
+        long t0 = System.nanoTime();
         try {
             HttpResponse<String> r = http.send(
                     HttpRequest.newBuilder(uri)
@@ -146,6 +150,8 @@ final class OrderLoad implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+        } finally {
+            postMicros.recordValue((System.nanoTime() - t0) / 1_000);
         }
     }
 
