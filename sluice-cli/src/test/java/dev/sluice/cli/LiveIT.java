@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Live push over real HTTP on the ecommerce example: SSE updates in order per row, resume with
  * {@code Last-Event-ID} (from the replay buffer, and from a store snapshot when the buffer no longer reaches
- * back), WebSocket subscribe with a group filter, unsubscribe and errors. (Queue coalescing, disconnecting a
- * client that stays behind and isolation from a stuck client are in SubscriberTest.)
+ * back), and the same over WebSocket ({@code last_id}) with subscribe filters, unsubscribe and errors. (Queue
+ * coalescing, disconnecting a client that stays behind and isolation from a stuck client, over both transports,
+ * are in StuckClientIT.)
  */
 class LiveIT {
     @TempDir
@@ -52,7 +53,8 @@ class LiveIT {
                         0,
                         SharedKafka.get().bootstrapServers(),
                         Clock.systemUTC())
-                .withLive(new LiveHub.Settings(40, 1_000, Duration.ofSeconds(1), Duration.ofMillis(500)));
+                .withLive(new LiveHub.Settings(
+                        40, 1_000, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)));
         runtime = SluiceRuntime.start(pipeline, o);
         assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
     }
@@ -261,54 +263,171 @@ class LiveIT {
         throw new AssertionError("row " + country + "/" + currency + " never reached version " + version);
     }
 
+    /** A WebSocket on {@code /v1/ws}; messages arrive in a queue as JSON. */
+    static final class Ws implements AutoCloseable {
+        final BlockingQueue<JsonNode> in = new LinkedBlockingQueue<>();
+        final WebSocket ws;
+
+        Ws() throws Exception {
+            this(base());
+        }
+
+        Ws(String base) throws Exception {
+            ws = HTTP.newWebSocketBuilder()
+                    .buildAsync(URI.create(base.replace("http", "ws") + "/v1/ws"), new WebSocket.Listener() {
+                        final StringBuilder sb = new StringBuilder();
+
+                        @Override
+                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                            sb.append(data);
+                            if (last) {
+                                try {
+                                    in.add(OrdersScenario.JSON.readTree(sb.toString()));
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                                sb.setLength(0);
+                            }
+                            w.request(1);
+                            return null;
+                        }
+                    })
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        void send(String text) throws Exception {
+            ws.sendText(text, true).get(10, TimeUnit.SECONDS);
+        }
+
+        /** Updates until one satisfies {@code done}, or the timeout. */
+        List<JsonNode> updatesUntil(java.util.function.Predicate<JsonNode> done, Duration timeout) throws Exception {
+            List<JsonNode> out = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                JsonNode m = in.poll(100, TimeUnit.MILLISECONDS);
+                if (m != null && m.get("type").asText().equals("update")) {
+                    out.add(m);
+                    if (done.test(m)) {
+                        return out;
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            try {
+                ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                ws.abort(); // the server closed it already
+            }
+        }
+    }
+
+    static long version(JsonNode update) {
+        return update.get("row").get("version").asLong();
+    }
+
     @Test
     void aWebSocketSubscribesWithAFilterAndUnsubscribes() throws Exception {
-        BlockingQueue<JsonNode> in = new LinkedBlockingQueue<>();
-        WebSocket ws = HTTP.newWebSocketBuilder()
-                .buildAsync(URI.create(base().replace("http", "ws") + "/v1/ws"), new WebSocket.Listener() {
-                    final StringBuilder sb = new StringBuilder();
+        try (Ws ws = new Ws()) {
+            BlockingQueue<JsonNode> in = ws.in;
+            ws.send("{\"op\":\"subscribe\",\"view\":\"nope\"}");
+            JsonNode err = next(in, "error");
+            assertThat(err.get("message").asText()).contains("unknown view 'nope'");
+            ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"cntry\":\"JP\"}}");
+            assertThat(next(in, "error").get("message").asText()).contains("unknown field 'cntry'");
+            ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"last_id\":\"x1\"}");
+            assertThat(next(in, "error").get("message").asText()).contains("last_id must be the id");
 
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        sb.append(data);
-                        if (last) {
-                            try {
-                                in.add(OrdersScenario.JSON.readTree(sb.toString()));
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                            sb.setLength(0);
-                        }
-                        w.request(1);
-                        return null;
-                    }
-                })
-                .get(10, TimeUnit.SECONDS);
-        ws.sendText("{\"op\":\"subscribe\",\"view\":\"nope\"}", true).get();
-        JsonNode err = next(in, "error");
-        assertThat(err.get("message").asText()).contains("unknown view 'nope'");
-        ws.sendText("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"cntry\":\"JP\"}}", true)
-                .get();
-        assertThat(next(in, "error").get("message").asText()).contains("unknown field 'cntry'");
+            ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"JP\"}}");
+            Thread.sleep(300);
+            post(List.of(order("jp-1", "JP", "JPY", 7), order("es-1", "ES", "EUR", 7)));
+            JsonNode u = next(in, "update");
+            assertThat(u.get("row").get("country").asText()).isEqualTo("JP");
+            assertThat(u.get("row").get("gmv").asDouble()).isEqualTo(7.0);
+            assertThat(next(in, "status").get("sla_ms").asLong()).isEqualTo(5000);
 
-        ws.sendText("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"JP\"}}", true)
-                .get();
-        Thread.sleep(300);
-        post(List.of(order("jp-1", "JP", "JPY", 7), order("es-1", "ES", "EUR", 7)));
-        JsonNode u = next(in, "update");
-        assertThat(u.get("row").get("country").asText()).isEqualTo("JP");
-        assertThat(u.get("row").get("gmv").asDouble()).isEqualTo(7.0);
-        assertThat(next(in, "status").get("sla_ms").asLong()).isEqualTo(5000);
+            ws.send("{\"op\":\"unsubscribe\",\"view\":\"gmv_by_country\"}");
+            Thread.sleep(700);
+            in.clear();
+            post(List.of(order("jp-2", "JP", "JPY", 7)));
+            awaitVersion("JP", "JPY", 2);
+            Thread.sleep(1_000);
+            assertThat(in).noneMatch(m -> m.get("type").asText().equals("update"));
+        }
+    }
 
-        ws.sendText("{\"op\":\"unsubscribe\",\"view\":\"gmv_by_country\"}", true)
-                .get();
-        Thread.sleep(700);
-        in.clear();
-        post(List.of(order("jp-2", "JP", "JPY", 7)));
-        awaitVersion("JP", "JPY", 2);
-        Thread.sleep(1_000);
-        assertThat(in).noneMatch(m -> m.get("type").asText().equals("update"));
-        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get();
+    @Test
+    void webSocketUpdatesOfARowArriveInOrderUpToTheLatest() throws Exception {
+        try (Ws ws = new Ws()) {
+            ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"IT\"}}");
+            Thread.sleep(300);
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                events.add(order("it-" + i, "IT", "EUR", 10));
+                events.add(order("nl-" + i, "NL", "EUR", 10)); // filtered out
+            }
+            for (int i = 0; i < 30; i += 5) {
+                post(events.subList(i * 2, i * 2 + 10));
+            }
+            List<JsonNode> got = ws.updatesUntil(
+                    m -> m.get("row").get("country").asText().equals("IT") && version(m) == 30, Duration.ofSeconds(30));
+            assertThat(got)
+                    .allSatisfy(m ->
+                            assertThat(m.get("row").get("country").asText()).isEqualTo("IT"));
+            assertThat(got.stream().map(LiveIT::version).toList())
+                    .isNotEmpty()
+                    .isSorted()
+                    .doesNotHaveDuplicates()
+                    .endsWith(30L);
+            assertThat(got.get(got.size() - 1).get("row").get("gmv").asDouble()).isEqualTo(300.0);
+            assertThat(got.stream().map(m -> m.get("id").asLong()).toList())
+                    .isSorted()
+                    .doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void aWebSocketResumesWithLastIdFromTheBufferOrASnapshot() throws Exception {
+        String sub = "{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"PL\"}";
+        String lastId;
+        try (Ws ws = new Ws()) {
+            ws.send(sub + "}");
+            Thread.sleep(300);
+            post(List.of(order("pl-1", "PL", "PLN", 5), order("pl-2", "PL", "PLN", 5)));
+            List<JsonNode> got = ws.updatesUntil(m -> version(m) == 2, Duration.ofSeconds(30));
+            assertThat(got).isNotEmpty();
+            lastId = got.get(got.size() - 1).get("id").asText();
+        }
+        // missed while away: within the replay buffer (40)
+        post(List.of(order("pl-3", "PL", "PLN", 5), order("pl-4", "PL", "PLN", 5)));
+        awaitVersion("PL", "PLN", 4);
+        try (Ws again = new Ws()) {
+            again.send(sub + ",\"last_id\":\"" + lastId + "\"}");
+            List<JsonNode> missed = again.updatesUntil(m -> version(m) == 4, Duration.ofSeconds(10));
+            assertThat(missed).isNotEmpty();
+            assertThat(missed.get(0).get("id").asLong()).isGreaterThan(Long.parseLong(lastId));
+            assertThat(missed.stream().map(LiveIT::version).toList()).endsWith(4L);
+            assertThat(missed.get(0).has("snapshot")).isFalse();
+        }
+        // away for longer than the buffer reaches back: the current rows instead
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            many.add(order("ca-" + i, "CA", i % 2 == 0 ? "CAD" : "USD", 1));
+        }
+        post(many);
+        post(List.of(order("pl-5", "PL", "PLN", 5)));
+        awaitVersion("PL", "PLN", 5);
+        try (Ws again = new Ws()) {
+            again.send(sub + ",\"last_id\":\"" + lastId + "\"}");
+            List<JsonNode> snap = again.updatesUntil(m -> version(m) == 5, Duration.ofSeconds(10));
+            assertThat(snap).isNotEmpty();
+            JsonNode last = snap.get(snap.size() - 1);
+            assertThat(last.get("snapshot").asBoolean()).isTrue();
+            assertThat(last.get("row").get("gmv").asDouble()).isEqualTo(25.0);
+        }
     }
 
     static JsonNode next(BlockingQueue<JsonNode> in, String type) throws Exception {

@@ -7,12 +7,9 @@ import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PipelineLoader;
 import dev.sluice.server.live.LiveHub;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,22 +19,64 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A client that stops reading its SSE stream, over a real socket: the server disconnects it once it is behind
- * by more rows than its queue holds (and counts it), while another client on the same view gets every row's
- * latest version and the pipeline goes on.
+ * Slow and stuck live clients over real sockets, for SSE and for WebSocket alike. A client that stops reading is
+ * disconnected once an update has waited in its queue longer than allowed (and counted), while another client on the
+ * same view gets every row's latest version and the pipeline goes on; a client that reads slower than the
+ * updates come gets coalesced versions, in order, ending on the latest.
  */
 @Tag("slow")
 class StuckClientIT {
+    private static final String SUBSCRIBE = "{\"op\":\"subscribe\",\"view\":\"gmv_by_country\"%s}";
+
     @TempDir
     Path dir;
 
-    @Test
-    void aStuckClientIsDroppedAndNobodyElseNotices() throws Exception {
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("stuck"));
+    /** A client's updates as they arrive. */
+    private interface Feed extends AutoCloseable {
+        /** The updates that arrive within {@code d}. */
+        List<JsonNode> updates(Duration d) throws Exception;
+    }
+
+    private static Feed healthy(String transport, int port) throws Exception {
+        String base = "http://127.0.0.1:" + port;
+        if (transport.equals("sse")) {
+            LiveIT.Sse sse = new LiveIT.Sse(base, "/v1/live/gmv_by_country", null);
+            return new Feed() {
+                @Override
+                public List<JsonNode> updates(Duration d) throws Exception {
+                    return sse.updatesUntil(x -> false, d).stream()
+                            .map(LiveIT.Sse.Event::data)
+                            .toList();
+                }
+
+                @Override
+                public void close() {
+                    sse.close();
+                }
+            };
+        }
+        LiveIT.Ws ws = new LiveIT.Ws(base);
+        ws.send(SUBSCRIBE.formatted(""));
+        return new Feed() {
+            @Override
+            public List<JsonNode> updates(Duration d) throws Exception {
+                return ws.updatesUntil(x -> false, d);
+            }
+
+            @Override
+            public void close() throws Exception {
+                ws.close();
+            }
+        };
+    }
+
+    private SluiceRuntime start(String name) throws Exception {
+        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName(name));
         Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
         SluiceRuntime.Options o = new SluiceRuntime.Options(
                         dir.resolve("data"),
@@ -46,24 +85,28 @@ class StuckClientIT {
                         0,
                         SharedKafka.get().bootstrapServers(),
                         Clock.systemUTC())
-                .withLive(new LiveHub.Settings(100, 300, Duration.ofSeconds(1), Duration.ofMillis(500)));
-        try (SluiceRuntime rt = SluiceRuntime.start(pipeline, o)) {
-            assertThat(rt.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                .withLive(new LiveHub.Settings(
+                        100, 2_000, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(3)));
+        SluiceRuntime rt = SluiceRuntime.start(pipeline, o);
+        assertThat(rt.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        return rt;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sse", "ws"})
+    void aStuckClientIsDroppedAndNobodyElseNotices(String transport) throws Exception {
+        try (SluiceRuntime rt = start("stuck-" + transport)) {
             int port = rt.httpPort();
-            // the stuck client: asks for the stream with a tiny receive window, then never reads
-            Socket stuck = new Socket();
-            stuck.setReceiveBufferSize(1024);
-            stuck.connect(new java.net.InetSocketAddress("127.0.0.1", port));
-            OutputStream req = stuck.getOutputStream();
-            req.write(("GET /v1/live/gmv_by_country HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            req.flush();
-            try (LiveIT.Sse healthy = sse(port)) {
+            // the stuck client: subscribes with a tiny receive window, then never reads
+            try (RawClient stuck = transport.equals("sse")
+                            ? RawClient.sse(port, "/v1/live/gmv_by_country")
+                            : RawClient.ws(port, SUBSCRIBE.formatted(""));
+                    Feed feed = healthy(transport, port)) {
                 Thread.sleep(500);
                 String[] countries = {"US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "JP"};
                 String[] currencies = {"USD", "EUR", "GBP", "SEK", "PLN", "BRL", "MXN", "JPY", "INR", "AUD", "CAD"};
                 Map<String, long[]> truth = new HashMap<>();
-                // ten one-minute windows: 1,320 rows in flux, more than a client's queue (300) holds
+                // the stuck client's kernel buffers fill, its writer blocks, and updates wait in its queue
                 long minute = Instant.now().toEpochMilli() / 60_000 * 60_000 - 9 * 60_000;
                 int n = 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -72,11 +115,13 @@ class StuckClientIT {
                     for (int i = 0; i < 500; i++, n++) {
                         String c = countries[n % countries.length];
                         String cur = currencies[(n / countries.length) % currencies.length];
-                        batch.add(LiveIT.order("st-" + n, c, cur, 1)
+                        // ten one-minute windows: 1,320 rows in flux
+                        long window = minute + (long) ((n / 132) % 10) * 60_000;
+                        batch.add(LiveIT.order(transport + "-" + n, c, cur, 1)
                                 .replaceFirst(
                                         "\"created_at\":\"[^\"]+\"",
-                                        "\"created_at\":\"" + Instant.ofEpochMilli(minute) + "\""));
-                        truth.computeIfAbsent(c + "|" + cur, k -> new long[1])[0]++;
+                                        "\"created_at\":\"" + Instant.ofEpochMilli(window) + "\""));
+                        truth.computeIfAbsent(window + "|" + c + "|" + cur, k -> new long[1])[0]++;
                     }
                     LiveIT.postTo(port, batch);
                 }
@@ -87,10 +132,11 @@ class StuckClientIT {
                 Map<String, Long> latest = new HashMap<>();
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (System.nanoTime() < until && !reached(latest, truth)) {
-                    for (LiveIT.Sse.Event e : healthy.updatesUntil(x -> true, Duration.ofMillis(200))) {
-                        JsonNode row = e.data().get("row");
+                    for (JsonNode u : feed.updates(Duration.ofMillis(200))) {
+                        JsonNode row = u.get("row");
                         latest.merge(
-                                row.get("country").asText() + "|"
+                                Instant.parse(row.get("window_start").asText()).toEpochMilli() + "|"
+                                        + row.get("country").asText() + "|"
                                         + row.get("currency").asText(),
                                 row.get("version").asLong(),
                                 Math::max);
@@ -99,34 +145,19 @@ class StuckClientIT {
                 assertThat(reached(latest, truth))
                         .as("healthy client saw %s of %s rows at their final version", latest.size(), truth.size())
                         .isTrue();
-            } finally {
-                stuck.close();
             }
         }
     }
 
-    @Test
-    void aSlowReaderSkipsVersionsButEndsOnTheLatestInOrder() throws Exception {
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("slow"));
-        Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
-        SluiceRuntime.Options o = new SluiceRuntime.Options(
-                        dir.resolve("data"),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        SharedKafka.get().bootstrapServers(),
-                        Clock.systemUTC())
-                .withLive(new LiveHub.Settings(100, 300, Duration.ofSeconds(1), Duration.ofMillis(500)));
-        try (SluiceRuntime rt = SluiceRuntime.start(pipeline, o)) {
-            assertThat(rt.awaitRunning(Duration.ofSeconds(60))).isTrue();
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sse", "ws"})
+    void aSlowReaderSkipsVersionsButEndsOnTheLatestInOrder(String transport) throws Exception {
+        try (SluiceRuntime rt = start("slow-" + transport)) {
             int port = rt.httpPort();
-            try (Socket slow = new Socket()) {
-                slow.setReceiveBufferSize(1024);
-                slow.connect(new java.net.InetSocketAddress("127.0.0.1", port));
-                slow.getOutputStream()
-                        .write(("GET /v1/live/gmv_by_country?country=SE HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                        + "Accept: text/event-stream\r\n\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
+            boolean sse = transport.equals("sse");
+            try (RawClient slow = sse
+                    ? RawClient.sse(port, "/v1/live/gmv_by_country?country=SE")
+                    : RawClient.ws(port, SUBSCRIBE.formatted(",\"filter\":{\"country\":\"SE\"}"))) {
                 Thread.sleep(500);
                 int n = 1500;
                 List<String> batch = new ArrayList<>();
@@ -134,18 +165,13 @@ class StuckClientIT {
                     batch.add(LiveIT.order("slow-" + i, "SE", "SEK", 1));
                 }
                 LiveIT.postTo(port, batch);
-                java.io.BufferedReader in = new java.io.BufferedReader(
-                        new java.io.InputStreamReader(slow.getInputStream(), StandardCharsets.UTF_8));
                 List<Long> versions = new ArrayList<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                String line;
-                while (System.nanoTime() < deadline && (line = in.readLine()) != null) {
-                    if (line.startsWith("data:") && line.contains("\"type\":\"update\"")) {
-                        long v = OrdersScenario.JSON
-                                .readTree(line.substring(5).trim())
-                                .get("row")
-                                .get("version")
-                                .asLong();
+                String text;
+                while (System.nanoTime() < deadline && (text = sse ? slow.readSseData() : slow.readText()) != null) {
+                    JsonNode m = OrdersScenario.JSON.readTree(text);
+                    if (m.path("type").asText().equals("update")) {
+                        long v = m.get("row").get("version").asLong();
                         versions.add(v);
                         if (v == n) {
                             break;
@@ -170,10 +196,6 @@ class StuckClientIT {
             }
         }
         return true;
-    }
-
-    static LiveIT.Sse sse(int port) throws Exception {
-        return new LiveIT.Sse("http://127.0.0.1:" + port, "/v1/live/gmv_by_country", null);
     }
 
     static long dropped(int port) throws Exception {

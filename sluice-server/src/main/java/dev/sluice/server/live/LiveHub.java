@@ -44,10 +44,16 @@ public final class LiveHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Tunables; tests shrink them. */
-    public record Settings(int replayPerView, int clientQueue, Duration heartbeat, Duration status) {
+    /**
+     * Tunables; tests shrink them.
+     *
+     * @param clientQueue distinct rows a client may be behind by before it is disconnected
+     * @param maxBehind how long an update may wait in a client's queue before the client is disconnected
+     */
+    public record Settings(
+            int replayPerView, int clientQueue, Duration heartbeat, Duration status, Duration maxBehind) {
         public static Settings defaults() {
-            return new Settings(10_000, 1_000, Duration.ofSeconds(10), Duration.ofSeconds(1));
+            return new Settings(10_000, 10_000, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(10));
         }
     }
 
@@ -262,6 +268,7 @@ public final class LiveHub implements AutoCloseable {
                 channel,
                 settings.clientQueue(),
                 settings.heartbeat().toMillis(),
+                settings.maxBehind().toMillis(),
                 dropped::incrementAndGet);
     }
 
@@ -280,22 +287,39 @@ public final class LiveHub implements AutoCloseable {
      */
     public void attachResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter) throws Exception {
         synchronized (fanout) {
-            Deque<Message> buf = replay.get(view.name());
-            long current = seq.get(view.name()).get();
-            boolean covered =
-                    lastId >= current || (!buf.isEmpty() && buf.peekFirst().seq() <= lastId + 1);
-            if (covered) {
-                for (Message m : buf) {
-                    if (m.seq() > lastId) {
-                        s.offer(m);
-                    }
-                }
-            } else {
-                s.offerAll(snapshot(view, filter));
-            }
+            replayAfter(s, view, lastId, filter);
             subscribers.add(s);
         }
         s.start();
+    }
+
+    /**
+     * Subscribes an attached client (a WebSocket) to a view, resuming after update {@code lastId} the way
+     * {@link #attachResuming} does: what it missed first, then every live update, nothing lost in between.
+     */
+    public void subscribeResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter)
+            throws Exception {
+        synchronized (fanout) {
+            s.subscribe(view.name(), filter);
+            replayAfter(s, view, lastId, filter);
+        }
+    }
+
+    /** Offers the buffered updates after {@code lastId}, or the store's current rows when the buffer is short. */
+    private void replayAfter(Subscriber s, ViewDef view, long lastId, Map<String, String> filter) throws Exception {
+        Deque<Message> buf = replay.get(view.name());
+        long current = seq.get(view.name()).get();
+        boolean covered =
+                lastId >= current || (!buf.isEmpty() && buf.peekFirst().seq() <= lastId + 1);
+        if (covered) {
+            for (Message m : buf) {
+                if (m.seq() > lastId) {
+                    s.offer(m);
+                }
+            }
+        } else {
+            s.offerAll(snapshot(view, filter));
+        }
     }
 
     /** The view's current rows from the store, as update messages (id = the current sequence number). */

@@ -125,7 +125,20 @@ public final class LiveRoutes {
                 if (f == null) {
                     return problem[0];
                 }
-                s.subscribe(view.name(), f);
+                JsonNode last = m.path("last_id");
+                if (last.isMissingNode() || last.isNull()) {
+                    s.subscribe(view.name(), f);
+                    return null;
+                }
+                String id = last.asText();
+                if (!id.matches("\\d{1,18}")) {
+                    return "last_id must be the id of an update received before, got '" + id + "'";
+                }
+                try {
+                    hub.subscribeResuming(s, view, Long.parseLong(id), f);
+                } catch (Exception e) {
+                    return "cannot resume view '" + name + "' after " + id + ": " + e.getMessage();
+                }
                 return null;
             }
             case "unsubscribe" -> {

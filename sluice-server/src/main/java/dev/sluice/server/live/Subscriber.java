@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * latest message per row, and a virtual thread that writes the queue to the client.
  *
  * <p>The hub only ever {@link #offer offers}: it never blocks on a client. A message for a row already queued
- * replaces it in place; a message for a new row when the queue is full means the client fell behind by more
- * than the queue holds, so it is disconnected (and counted); it reconnects and resumes from its last id.
+ * replaces it in place (the row keeps its place in line). A client stays behind, and is disconnected (and
+ * counted), when the oldest row in its queue has waited longer than {@code maxBehindMs}, or when it is behind
+ * by more distinct rows than the queue holds; it reconnects and resumes from its last id. A burst of updates
+ * that the client drains in time is not a reason to drop it.
  */
 public final class Subscriber {
     private static final Logger log = LoggerFactory.getLogger(Subscriber.class);
@@ -38,7 +40,12 @@ public final class Subscriber {
     private final int capacity;
     private final long heartbeatMs;
     private final Map<String, Map<String, String>> subscriptions = new ConcurrentHashMap<>();
-    private final LinkedHashMap<String, Message> queue = new LinkedHashMap<>();
+    private final long maxBehindNanos;
+    /** Queued messages by coalescing key, oldest first; {@code since} is when the row joined the queue. */
+    private final LinkedHashMap<String, Queued> queue = new LinkedHashMap<>();
+
+    private record Queued(Message message, long since) {}
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final Runnable onDrop;
@@ -51,7 +58,8 @@ public final class Subscriber {
     private volatile boolean counted;
     private Thread writer;
 
-    Subscriber(String name, Channel channel, int capacity, long heartbeatMs, Runnable onDrop) {
+    Subscriber(String name, Channel channel, int capacity, long heartbeatMs, long maxBehindMs, Runnable onDrop) {
+        this.maxBehindNanos = maxBehindMs * 1_000_000;
         this.name = name;
         this.channel = channel;
         this.capacity = capacity;
@@ -85,23 +93,31 @@ public final class Subscriber {
         if (closed || !wants(m)) {
             return;
         }
-        boolean overflow = false;
+        String overflow = null;
+        long now = System.nanoTime();
         lock.lock();
         try {
             String k = m.coalesceKey();
-            if (queue.containsKey(k)) {
-                queue.put(k, m); // replaces in place: the row keeps its turn, the client gets the latest
+            Queued old = queue.get(k);
+            if (old != null) {
+                queue.put(k, new Queued(m, old.since())); // in place: the row keeps its turn, with the latest
             } else if (queue.size() < capacity) {
-                queue.put(k, m);
+                queue.put(k, new Queued(m, now));
             } else {
-                overflow = true;
+                overflow = "fell behind by more than " + capacity + " rows";
+            }
+            if (overflow == null && !queue.isEmpty()) {
+                long waited = now - queue.firstEntry().getValue().since();
+                if (waited > maxBehindNanos) {
+                    overflow = "stayed behind: an update waited " + waited / 1_000_000 + " ms in its queue";
+                }
             }
             ready.signal();
         } finally {
             lock.unlock();
         }
-        if (overflow) {
-            drop("fell behind by more than " + capacity + " rows");
+        if (overflow != null) {
+            drop(overflow);
         }
     }
 
@@ -161,9 +177,9 @@ public final class Subscriber {
                     if (queue.isEmpty()) {
                         ready.await(heartbeatMs, java.util.concurrent.TimeUnit.MILLISECONDS);
                     }
-                    Iterator<Message> it = queue.values().iterator();
+                    Iterator<Queued> it = queue.values().iterator();
                     if (it.hasNext()) {
-                        next = it.next();
+                        next = it.next().message();
                         it.remove();
                     }
                 } finally {

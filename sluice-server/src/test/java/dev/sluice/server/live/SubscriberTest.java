@@ -41,7 +41,7 @@ class SubscriberTest {
     }
 
     static Subscriber subscriber(Subscriber.Channel ch, int capacity, AtomicInteger drops) {
-        Subscriber s = new Subscriber("test", ch, capacity, 60_000, drops::incrementAndGet);
+        Subscriber s = new Subscriber("test", ch, capacity, 60_000, 60_000, drops::incrementAndGet);
         s.subscribe("v", Map.of());
         s.start();
         return s;
@@ -87,6 +87,26 @@ class SubscriberTest {
     }
 
     @Test
+    void aClientWhoseOldestUpdateWaitedTooLongIsDisconnectedAndCounted() throws Exception {
+        HeldChannel ch = new HeldChannel();
+        AtomicInteger drops = new AtomicInteger();
+        Subscriber s = new Subscriber("slow", ch, 1_000, 60_000, 300, drops::incrementAndGet);
+        s.subscribe("v", Map.of());
+        s.start();
+        s.offer(update("r0", 1));
+        assertThat(ch.firstSend.await(5, TimeUnit.SECONDS)).isTrue(); // stuck writing r0
+        s.offer(update("r1", 2));
+        Thread.sleep(100);
+        s.offer(update("r1", 3)); // coalesced: r1 keeps the time it joined the queue
+        assertThat(s.closed()).as("behind 100 ms of 300 allowed").isFalse();
+        Thread.sleep(300);
+        s.offer(new Message("status", "v", 0, "", Map.of(), "{}"));
+        assertThat(s.closed()).isTrue();
+        assertThat(drops.get()).isEqualTo(1);
+        assertThat(ch.closed).contains("stayed behind");
+    }
+
+    @Test
     void aStuckClientDoesNotHoldUpAnotherOrTheOfferingThread() throws Exception {
         HeldChannel stuck = new HeldChannel();
         List<Message> got = new CopyOnWriteArrayList<>();
@@ -123,7 +143,7 @@ class SubscriberTest {
     @Test
     void filtersAndSubscriptionsDecideWhatIsQueued() {
         HeldChannel ch = new HeldChannel();
-        Subscriber s = new Subscriber("f", ch, 10, 60_000, () -> {});
+        Subscriber s = new Subscriber("f", ch, 10, 60_000, 60_000, () -> {});
         s.subscribe("v", Map.of("country", "DE"));
         s.offer(update("FR", 1));
         s.offer(new Message("update", "other", 2, "x", Map.of(), "{}"));
