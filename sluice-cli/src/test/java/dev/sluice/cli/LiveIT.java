@@ -196,6 +196,15 @@ class LiveIT {
             assertThat(last.data().get("latency_ms").asLong()).isGreaterThanOrEqualTo(0);
             List<Long> ids = got.stream().map(e -> Long.parseLong(e.id())).toList();
             assertThat(ids).isSorted().doesNotHaveDuplicates();
+            // every update written to this client went into the view's latency histogram (source → sent)
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            JsonNode lat;
+            do {
+                lat = stats().get("views").get("gmv_by_country").get("latency_ms");
+            } while (lat.get("count").asLong() < got.size() && System.nanoTime() < deadline);
+            assertThat(lat.get("count").asLong()).isGreaterThanOrEqualTo(got.size());
+            assertThat(lat.get("p99").asLong())
+                    .isGreaterThanOrEqualTo(lat.get("p50").asLong());
         }
     }
 
@@ -243,6 +252,13 @@ class LiveIT {
             assertThat(snap.get(snap.size() - 1).data().get("row").get("gmv").asDouble())
                     .isEqualTo(25.0);
         }
+    }
+
+    static JsonNode stats() throws Exception {
+        return OrdersScenario.JSON.readTree(HTTP.send(
+                        HttpRequest.newBuilder(URI.create(base() + "/v1/stats")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
     }
 
     static void awaitVersion(String country, String currency, long version) throws Exception {

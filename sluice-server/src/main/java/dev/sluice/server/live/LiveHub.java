@@ -186,9 +186,6 @@ public final class LiveHub implements AutoCloseable {
         updates.get(view.name()).incrementAndGet();
         watermarks.merge(view.name(), r.watermark(), Math::max);
         long latencyMs = r.sourceMs() > 0 ? Math.max(0, now - r.sourceMs()) : -1;
-        if (latencyMs >= 0) {
-            latency.get(view.name()).recordValue(Math.min(latencyMs, 3_600_000L));
-        }
         LagProbe.Lag l = lag.lag(view.name());
         ObjectNode o = JSON.createObjectNode();
         o.put("type", "update");
@@ -201,7 +198,7 @@ public final class LiveHub implements AutoCloseable {
         o.put("latency_ms", latencyMs);
         o.put("emitted_ms", r.emittedMs());
         String rowKey = r.windowStart() + "|" + r.groupKey();
-        Message m = new Message("update", view.name(), id, rowKey, r.groupMap(view), o.toString());
+        Message m = new Message("update", view.name(), id, rowKey, r.groupMap(view), o.toString(), r.sourceMs());
         Deque<Message> buf = replay.get(view.name());
         synchronized (fanout) {
             buf.addLast(m);
@@ -269,7 +266,16 @@ public final class LiveHub implements AutoCloseable {
                 settings.clientQueue(),
                 settings.heartbeat().toMillis(),
                 settings.maxBehind().toMillis(),
-                dropped::incrementAndGet);
+                dropped::incrementAndGet,
+                this::sent);
+    }
+
+    /** Source time to the moment an update was written to a client, for every update sent to every client. */
+    private void sent(Message m) {
+        if (m.sourceMs() > 0) {
+            long ms = clock.millis() - m.sourceMs();
+            latency.get(m.view()).recordValue(Math.min(Math.max(0, ms), 3_600_000L));
+        }
     }
 
     /** Starts delivering live updates to a subscriber (already subscribed to its views). */
@@ -374,7 +380,7 @@ public final class LiveHub implements AutoCloseable {
         return watermarks.get(view);
     }
 
-    /** Latency percentiles (ms) of every update pushed for a view since start. */
+    /** Latency percentiles (ms), source time to written to a client, of every update sent since start. */
     public synchronized Map<String, Long> latency(String view) {
         Histogram h = latencyTotal.get(view);
         h.add(latency.get(view).getIntervalHistogram());

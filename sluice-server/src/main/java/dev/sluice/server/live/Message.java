@@ -8,8 +8,14 @@ import java.util.Map;
  *
  * @param seq the view's update sequence number (0 for status)
  * @param group the row's group values by field, for filtering (empty for status)
+ * @param sourceMs the update's source time in epoch millis, for latency (0: none, e.g. status or snapshot)
  */
-public record Message(String type, String view, long seq, String rowKey, Map<String, Object> group, String json) {
+public record Message(
+        String type, String view, long seq, String rowKey, Map<String, Object> group, String json, long sourceMs) {
+    public Message(String type, String view, long seq, String rowKey, Map<String, Object> group, String json) {
+        this(type, view, seq, rowKey, group, json, 0);
+    }
+
     /** What a newer message replaces in a client's queue. */
     String coalesceKey() {
         return type.equals("update") ? view + "\u0000" + rowKey : "status\u0000" + view;

@@ -49,6 +49,7 @@ public final class Subscriber {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final Runnable onDrop;
+    private final java.util.function.Consumer<Message> onSent;
     private volatile boolean closed;
     /** When the write in progress began (0: none), and how long the last one took. */
     private volatile long sendStarted;
@@ -59,6 +60,19 @@ public final class Subscriber {
     private Thread writer;
 
     Subscriber(String name, Channel channel, int capacity, long heartbeatMs, long maxBehindMs, Runnable onDrop) {
+        this(name, channel, capacity, heartbeatMs, maxBehindMs, onDrop, m -> {});
+    }
+
+    /** @param onSent called after each message is written to the client (the hub measures latency there) */
+    Subscriber(
+            String name,
+            Channel channel,
+            int capacity,
+            long heartbeatMs,
+            long maxBehindMs,
+            Runnable onDrop,
+            java.util.function.Consumer<Message> onSent) {
+        this.onSent = onSent;
         this.maxBehindNanos = maxBehindMs * 1_000_000;
         this.name = name;
         this.channel = channel;
@@ -193,6 +207,7 @@ public final class Subscriber {
                     channel.heartbeat();
                 } else {
                     channel.send(next);
+                    onSent.accept(next);
                 }
                 lastSendNanos = System.nanoTime() - sendStarted;
                 sendStarted = 0;
