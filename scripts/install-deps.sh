@@ -4,7 +4,9 @@
 # - python3-confluent-kafka, python3-avro, python3-requests: Confluent's own Python client, which the
 #   registry tests use as a client nobody on the team wrote (ConfluentPythonClientIT)
 # - chromium, chromium-driver: the dashboard's browser test (DashboardBrowserIT), headless
-# The list grows as ClickHouse, PostgreSQL, Redis, Mosquitto, Prometheus and Chromium tests arrive.
+# - prometheus (with promtool): PrometheusScrapeIT scrapes a running Sluice; DeployConfigTest runs
+#   promtool check/test on deploy/prometheus
+# The list grows as ClickHouse, PostgreSQL, Redis and Mosquitto tests arrive.
 set -euo pipefail
 need=()
 command -v mvn >/dev/null || need+=(maven)
@@ -23,4 +25,15 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${need[@]}"
+fi
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing prometheus; run as root or install it" >&2
+    exit 1
+  fi
+  echo "install-deps: installing prometheus" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  [ ${#need[@]} -gt 0 ] || apt-get update -q
+  # no recommends: they would add node-exporter and other daemons; the tests start their own server
+  apt-get install -y -q --no-install-recommends prometheus
 fi

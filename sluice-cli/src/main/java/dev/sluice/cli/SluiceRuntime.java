@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.kafka.ClientDefaults;
 import dev.sluice.kafka.EmbeddedKafka;
 import dev.sluice.kafka.KafkaTopics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.SourceDef;
@@ -14,6 +15,7 @@ import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.schema.compat.SchemaType;
 import dev.sluice.server.Controls;
 import dev.sluice.server.Health;
+import dev.sluice.server.Observability;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.server.live.LiveHub;
 import dev.sluice.sinks.duckdb.DuckDbSink;
@@ -114,6 +116,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private SluiceServer registryServer;
     private SchemaRegistry registry;
     private LiveHub liveHub;
+    private Observability observability;
 
     private SluiceRuntime(Pipeline pipeline, Options options) {
         this.pipeline = pipeline;
@@ -150,6 +153,8 @@ public final class SluiceRuntime implements AutoCloseable {
             bootstrap = options.externalKafka();
         }
         admin = Admin.create(ClientDefaults.admin(bootstrap));
+        observability = new Observability(pipeline, admin, options.clock());
+        PipelineMetrics metrics = observability.metrics();
         createTopics();
         registry = SchemaRegistry.start(bootstrap, options.registryTopic(), Duration.ofSeconds(30));
         closeables.add(registry);
@@ -165,24 +170,24 @@ public final class SluiceRuntime implements AutoCloseable {
                 : pipeline.file().toAbsolutePath().getParent().resolve(sinkDef.path());
         store = DuckDbStore.open(pipeline, dbFile);
         Map<String, Object> consumer =
-                new HashMap<>(ClientDefaults.consumer(bootstrap, pipeline.applicationId() + "-sink-" + sinkDef.name()));
+                new HashMap<>(ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, sinkDef.name())));
         consumer.put("max.poll.records", 10_000);
-        sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock());
+        sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock(), metrics);
         Thread sinkThread = new Thread(sink, "sluice-sink-" + sinkDef.name());
         sinkThread.start();
 
         StreamsBuilder builder = new StreamsBuilder();
         for (SourceDef s : pipeline.sources().values()) {
             if (s instanceof SourceDef.Kafka k) {
-                KafkaSourceTopology.addTo(builder, pipeline, k, options.clock(), registry);
+                KafkaSourceTopology.addTo(builder, pipeline, k, options.clock(), registry, metrics);
             }
         }
         for (SinkDef d : pipeline.sinks().values()) {
             if (d instanceof SinkDef.Kafka k) {
-                KafkaSinkTopology.addTo(builder, pipeline, k, schemaIds, registry);
+                KafkaSinkTopology.addTo(builder, pipeline, k, schemaIds, registry, metrics);
             }
         }
-        ViewTopology.addTo(builder, pipeline);
+        ViewTopology.addTo(builder, pipeline, metrics);
         Topology topology = builder.build();
         if (!topology.describe().subtopologies().isEmpty()) {
             streams = new KafkaStreams(topology, streamsConfig());
@@ -191,6 +196,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
                         .REPLACE_THREAD;
             });
+            streams.setGlobalStateRestoreListener(new RestoreTracker());
             streams.start();
         }
 
@@ -200,19 +206,24 @@ public final class SluiceRuntime implements AutoCloseable {
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-        HttpIngest ingest = new HttpIngest(pipeline, producer, options.clock());
-        liveHub = new LiveHub(pipeline, bootstrap, admin, store, options.clock(), options.live());
+        HttpIngest ingest = new HttpIngest(pipeline, producer, options.clock(), metrics);
+        liveHub = new LiveHub(pipeline, bootstrap, admin, store, options.clock(), options.live(), metrics);
         liveHub.start();
+        Health health = new Health(
+                this::brokerUp, this::processorUp, this::processorReady, () -> store.healthy() && sink.running());
+        observability.bind(pipeline, liveHub, health);
+        observability.start();
         server = SluiceServer.start(
                 pipeline,
                 ingest,
                 store,
                 registry,
-                new Health(this::brokerUp, this::processorUp, () -> store.healthy() && sink.running()),
+                health,
                 new SluiceServer.Live(
                         liveHub,
                         new Controls(this::pauseProcessor, this::resumeProcessor, this::processorState),
                         bootstrap),
+                observability,
                 options.host(),
                 options.httpPort());
         closeables.add(producer);
@@ -222,7 +233,7 @@ public final class SluiceRuntime implements AutoCloseable {
 
         for (SourceDef s : pipeline.sources().values()) {
             if (s instanceof SourceDef.Generator g) {
-                Generator gen = new Generator(pipeline, g, producer, options.clock());
+                Generator gen = new Generator(pipeline, g, producer, options.clock(), metrics);
                 generators.add(gen);
                 Thread t = new Thread(gen, "sluice-generator-" + g.name());
                 t.setDaemon(true);
@@ -359,6 +370,40 @@ public final class SluiceRuntime implements AutoCloseable {
         return liveHub;
     }
 
+    /** Counts state stores being restored from their changelogs: the processor is not ready meanwhile. */
+    private final java.util.Set<String> restoring = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final class RestoreTracker implements org.apache.kafka.streams.processor.StateRestoreListener {
+        @Override
+        public void onRestoreStart(
+                org.apache.kafka.common.TopicPartition tp, String store, long startingOffset, long endingOffset) {
+            restoring.add(store + "/" + tp);
+        }
+
+        @Override
+        public void onBatchRestored(
+                org.apache.kafka.common.TopicPartition tp, String store, long batchEndOffset, long numRestored) {}
+
+        @Override
+        public void onRestoreEnd(org.apache.kafka.common.TopicPartition tp, String store, long totalRestored) {
+            restoring.remove(store + "/" + tp);
+        }
+
+        @Override
+        public void onRestoreSuspended(org.apache.kafka.common.TopicPartition tp, String store, long totalRestored) {
+            restoring.remove(store + "/" + tp);
+        }
+    }
+
+    /** Running, with every state store restored: views answer with current data. */
+    private boolean processorReady() {
+        return streams == null || (streams.state() == KafkaStreams.State.RUNNING && restoring.isEmpty());
+    }
+
+    public Observability observability() {
+        return observability;
+    }
+
     private boolean processorUp() {
         return streams == null || streams.state().isRunningOrRebalancing();
     }
@@ -422,6 +467,9 @@ public final class SluiceRuntime implements AutoCloseable {
         }
         if (store != null) {
             quietly(store);
+        }
+        if (observability != null) {
+            quietly(observability);
         }
         if (admin != null) {
             admin.close(Duration.ofSeconds(5));

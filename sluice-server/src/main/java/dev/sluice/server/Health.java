@@ -1,7 +1,18 @@
 package dev.sluice.server;
 
-/** What {@code GET /health} reports; each supplier says whether that part is up. */
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the health endpoints report; each supplier says whether that part is up.
+ *
+ * @param processor the processor is running or rebalancing (not failed, not stopped)
+ * @param processorReady the processor is running with its state restored: views answer with current data
+ * @param store the store answers and its sink is running
+ */
 public record Health(
-        java.util.function.BooleanSupplier broker,
-        java.util.function.BooleanSupplier processor,
-        java.util.function.BooleanSupplier store) {}
+        BooleanSupplier broker, BooleanSupplier processor, BooleanSupplier processorReady, BooleanSupplier store) {
+    /** Whether {@code /health/ready} answers 200: everything a query or a dashboard needs is there. */
+    public boolean ready() {
+        return broker.getAsBoolean() && processorReady.getAsBoolean() && store.getAsBoolean();
+    }
+}

@@ -28,7 +28,9 @@ import java.util.Map;
  *   <li>{@code POST /v1/streams/{stream}/events}: ingest (see {@link HttpIngest});
  *   <li>{@code GET /v1/views/{view}?from=&to=&<group field>=}: a view's rows;
  *   <li>{@code GET /v1/streams}, {@code GET /v1/views}: what the pipeline holds;
- *   <li>{@code GET /health}: broker, processor and store, 200 when all are up, else 503.
+ *   <li>{@code GET /health}: broker, processor and store, 200 when all are up, else 503;
+ *   <li>{@code GET /health/live}, {@code GET /health/ready}: for Kubernetes probes;
+ *   <li>{@code GET /metrics} (Prometheus) and {@code GET /v1/lag}: see docs/metrics.md.
  * </ul>
  */
 public final class SluiceServer implements AutoCloseable {
@@ -50,6 +52,7 @@ public final class SluiceServer implements AutoCloseable {
             SchemaRegistry registry,
             Health health,
             Live live,
+            Observability observability,
             String host,
             int port) {
         long maxBody = Math.max(ingest.maxBodyBytes(), 1024 * 1024);
@@ -102,6 +105,34 @@ public final class SluiceServer implements AutoCloseable {
         app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store));
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
         app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
+        app.get("/health/live", ctx -> {
+            // alive unless a part has failed for good: a restart is what helps then
+            boolean p = health.processor().getAsBoolean();
+            boolean s = health.store().getAsBoolean();
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("status", p && s ? "up" : "down");
+            h.put("processor", p ? "up" : "down");
+            h.put("store", s ? "up" : "down");
+            ctx.status(p && s ? 200 : 503).json(h);
+        });
+        app.get("/health/ready", ctx -> {
+            boolean b = health.broker().getAsBoolean();
+            boolean p = health.processorReady().getAsBoolean();
+            boolean s = health.store().getAsBoolean();
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("status", b && p && s ? "ready" : "not ready");
+            h.put("broker", b ? "up" : "down");
+            h.put("processor", p ? "ready" : "not ready (starting, rebalancing or restoring state)");
+            h.put("store", s ? "up" : "down");
+            ctx.status(b && p && s ? 200 : 503).json(h);
+        });
+        if (observability != null) {
+            app.get(
+                    "/metrics",
+                    ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                            .result(observability.scrape()));
+            app.get("/v1/lag", ctx -> ctx.json(observability.lagJson()));
+        }
         app.get("/health", ctx -> {
             Map<String, Object> h = new LinkedHashMap<>();
             boolean b = health.broker().getAsBoolean();

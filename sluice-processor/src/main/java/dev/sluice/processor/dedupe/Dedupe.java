@@ -2,6 +2,8 @@ package dev.sluice.processor.dedupe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.EventTime;
@@ -35,7 +37,14 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
     private ProcessorContext<byte[], Routed> context;
     private WindowStore<String, Long> seen;
 
+    private final ComponentMetrics metrics;
+
     public Dedupe(StreamDef stream, String storeName) {
+        this(stream, storeName, PipelineMetrics.none());
+    }
+
+    public Dedupe(StreamDef stream, String storeName, PipelineMetrics metrics) {
+        this.metrics = metrics.stream(stream.name());
         this.stream = stream;
         this.storeName = storeName;
         this.horizonMs = stream.dedupHorizon().toMillis();
@@ -56,6 +65,7 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        metrics.received(1, record.value() == null ? 0 : record.value().length);
         ParsedEvent event;
         try {
             JsonNode node = JSON.readTree(record.value());
@@ -68,6 +78,8 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
             }
             event = new ParsedEvent(id.asText(), EventTime.of(node, stream.timeField()), node, record.value());
         } catch (Exception e) {
+            metrics.error(ComponentMetrics.DECODE);
+            metrics.discarded(ComponentMetrics.INVALID, 1);
             context.forward(record.withValue(Routed.dlq(record.value()))
                     .withHeaders(DeadLetter.headers(
                             record.headers(), "process", stream.name(), null, "event", e.getMessage(), origin())));
@@ -76,10 +88,12 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
         long t = event.time();
         try (WindowStoreIterator<Long> it = seen.fetch(event.id(), t - horizonMs, t + horizonMs)) {
             if (it.hasNext()) {
+                metrics.discarded(ComponentMetrics.DUPLICATE, 1);
                 return;
             }
         }
         seen.put(event.id(), t, t);
+        metrics.emitted(1);
         context.forward(record.withValue(Routed.next(event)));
     }
 

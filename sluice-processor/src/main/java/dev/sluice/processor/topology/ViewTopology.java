@@ -1,5 +1,6 @@
 package dev.sluice.processor.topology;
 
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
@@ -36,6 +37,10 @@ public final class ViewTopology {
     private ViewTopology() {}
 
     public static void addTo(StreamsBuilder builder, Pipeline pipeline) {
+        addTo(builder, pipeline, PipelineMetrics.none());
+    }
+
+    public static void addTo(StreamsBuilder builder, Pipeline pipeline, PipelineMetrics metrics) {
         for (StreamDef stream : pipeline.streams().values()) {
             var views = pipeline.viewsOf(stream.name());
             if (views.isEmpty()) {
@@ -46,19 +51,28 @@ public final class ViewTopology {
             KStream<byte[], Routed> deduped = builder.stream(
                             pipeline.streamTopic(stream.name()),
                             Consumed.with(BYTES, BYTES).withName(stream.name() + "-source"))
-                    .process(() -> new Dedupe(stream, dedupStore), Named.as(stream.name() + "-dedupe"), dedupStore);
+                    .process(
+                            () -> new Dedupe(stream, dedupStore, metrics),
+                            Named.as(stream.name() + "-dedupe"),
+                            dedupStore);
             KStream<byte[], Routed> unique = route(pipeline, deduped, stream.name() + "-dedupe-");
             for (ViewDef view : views) {
-                addView(builder, pipeline, stream, view, unique);
+                addView(builder, pipeline, stream, view, unique, metrics);
             }
         }
     }
 
     private static void addView(
-            StreamsBuilder builder, Pipeline pipeline, StreamDef stream, ViewDef view, KStream<byte[], Routed> events) {
+            StreamsBuilder builder,
+            Pipeline pipeline,
+            StreamDef stream,
+            ViewDef view,
+            KStream<byte[], Routed> events,
+            PipelineMetrics metrics) {
         String n = view.name();
         KStream<byte[], Routed> prepared = events.process(
-                () -> new PrepareView(view, pipeline.stream(view.from()).sourceTimeField()), Named.as(n + "-prepare"));
+                () -> new PrepareView(view, pipeline.stream(view.from()).sourceTimeField(), metrics),
+                Named.as(n + "-prepare"));
         KStream<byte[], byte[]> byGroup = route(pipeline, prepared, n + "-prepare-")
                 .mapValues(Routed::bytes, Named.as(n + "-prepared"))
                 .repartition(Repartitioned.with(BYTES, BYTES)
@@ -68,8 +82,8 @@ public final class ViewTopology {
         String marks = n + "-watermark";
         builder.addStateStore(WindowAggregate.rowsStore(rows));
         builder.addStateStore(WindowAggregate.watermarkStore(marks));
-        KStream<byte[], Routed> out =
-                byGroup.process(() -> new WindowAggregate(view, rows, marks), Named.as(n + "-aggregate"), rows, marks);
+        KStream<byte[], Routed> out = byGroup.process(
+                () -> new WindowAggregate(view, rows, marks, metrics), Named.as(n + "-aggregate"), rows, marks);
         Map<String, KStream<byte[], Routed>> b = out.split(Named.as(n + "-out-"))
                 .branch((k, v) -> v.target() == Routed.Target.VIEW, Branched.as("view"))
                 .branch((k, v) -> v.target() == Routed.Target.LATE, Branched.as("late"))

@@ -2,6 +2,8 @@ package dev.sluice.processor.window;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Expression;
 import dev.sluice.pipeline.Expressions;
 import dev.sluice.pipeline.MeasureDef;
@@ -30,12 +32,15 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
     private final String sourceTimeField;
     private ProcessorContext<byte[], Routed> context;
 
+    private final ComponentMetrics metrics;
+
     public PrepareView(ViewDef view) {
-        this(view, null);
+        this(view, null, PipelineMetrics.none());
     }
 
     /** @param sourceTimeField the stream's source timestamp field, or null to use the event time */
-    public PrepareView(ViewDef view, String sourceTimeField) {
+    public PrepareView(ViewDef view, String sourceTimeField, PipelineMetrics metrics) {
+        this.metrics = metrics.view(view.name());
         this.view = view;
         this.sourceTimeField = sourceTimeField;
     }
@@ -60,6 +65,7 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
     @Override
     public void process(Record<byte[], Routed> record) {
         ParsedEvent e = (ParsedEvent) record.value().value();
+        metrics.received(1, e.raw().length);
         byte[] prepared;
         byte[] key;
         try {
@@ -68,6 +74,7 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
                 fields.put(d.getKey(), d.getValue().eval(fields));
             }
             if (view.filter() != null && !view.filter().test(fields)) {
+                metrics.discarded(ComponentMetrics.FILTERED, 1);
                 return;
             }
             List<Object> group = new ArrayList<>(view.groupBy().size());
@@ -89,6 +96,8 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
             o.set("e", e.event());
             prepared = JSON.writeValueAsBytes(o);
         } catch (Exception ex) {
+            metrics.error(ComponentMetrics.PROCESS);
+            metrics.discarded(ComponentMetrics.INVALID, 1);
             var headers = DeadLetter.headers(
                     record.headers(), "process", view.from(), null, "expression", ex.getMessage(), null);
             DeadLetter.put(headers, DeadLetter.VIEW, view.name());

@@ -2,12 +2,15 @@ package dev.sluice.processor.window;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
 import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.Routed;
 import dev.sluice.processor.ViewRecord;
 import dev.sluice.processor.measure.Accumulator;
+import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,7 +60,16 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
     private KeyValueStore<String, Long> marks;
     private long watermark = Long.MIN_VALUE;
 
+    private final ComponentMetrics metrics;
+    private final Timer processing;
+
     public WindowAggregate(ViewDef view, String rowsStore, String watermarkStore) {
+        this(view, rowsStore, watermarkStore, PipelineMetrics.none());
+    }
+
+    public WindowAggregate(ViewDef view, String rowsStore, String watermarkStore, PipelineMetrics metrics) {
+        this.metrics = metrics.view(view.name());
+        this.processing = metrics.processing(view.name());
         this.view = view;
         this.rowsStore = rowsStore;
         this.watermarkStore = watermarkStore;
@@ -86,6 +98,15 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        long started = System.nanoTime();
+        try {
+            aggregate(record);
+        } finally {
+            processing.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void aggregate(Record<byte[], byte[]> record) {
         JsonNode p;
         String id;
         long t;
@@ -105,6 +126,8 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
             Map<String, Object> v = JSON.treeToValue(p.get("v"), Map.class);
             values = v;
         } catch (Exception e) {
+            metrics.error(ComponentMetrics.PROCESS);
+            metrics.discarded(ComponentMetrics.INVALID, 1);
             context.forward(record.withValue(Routed.dlq(record.value()))
                     .withHeaders(DeadLetter.headers(
                             record.headers(), "process", view.from(), null, "event", e.getMessage(), null)));
@@ -146,8 +169,10 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                     source,
                     System.currentTimeMillis());
             context.forward(record.withKey(r.key()).withValue(new Routed(Routed.Target.VIEW, r.encode(view))));
+            metrics.emitted(1);
         }
         if (late) {
+            metrics.discarded(ComponentMetrics.LATE, 1);
             try {
                 byte[] raw = JSON.writeValueAsBytes(p.get("e"));
                 var headers = new org.apache.kafka.common.header.internals.RecordHeaders(

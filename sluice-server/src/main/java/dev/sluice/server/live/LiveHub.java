@@ -3,11 +3,13 @@ package dev.sluice.server.live;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.kafka.ClientDefaults;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.EventTime;
 import dev.sluice.processor.ViewRecord;
 import dev.sluice.sinks.duckdb.DuckDbStore;
+import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -80,8 +83,26 @@ public final class LiveHub implements AutoCloseable {
      * missed updates and then every later one, in order, with nothing between them lost. */
     private final Object fanout = new Object();
 
+    private final Map<String, Timer> emittedLatency = new HashMap<>();
+    private final Map<String, Timer> pushedLatency = new HashMap<>();
+
     public LiveHub(
             Pipeline pipeline, String bootstrap, Admin admin, DuckDbStore store, Clock clock, Settings settings) {
+        this(pipeline, bootstrap, admin, store, clock, settings, PipelineMetrics.none());
+    }
+
+    public LiveHub(
+            Pipeline pipeline,
+            String bootstrap,
+            Admin admin,
+            DuckDbStore store,
+            Clock clock,
+            Settings settings,
+            PipelineMetrics metrics) {
+        for (ViewDef v : pipeline.views().values()) {
+            emittedLatency.put(v.name(), metrics.endToEnd(v.name(), "emitted"));
+            pushedLatency.put(v.name(), metrics.endToEnd(v.name(), "pushed"));
+        }
         this.pipeline = pipeline;
         this.store = store;
         this.clock = clock;
@@ -186,6 +207,9 @@ public final class LiveHub implements AutoCloseable {
         updates.get(view.name()).incrementAndGet();
         watermarks.merge(view.name(), r.watermark(), Math::max);
         long latencyMs = r.sourceMs() > 0 ? Math.max(0, now - r.sourceMs()) : -1;
+        if (r.sourceMs() > 0 && r.emittedMs() > 0) {
+            emittedLatency.get(view.name()).record(Math.max(0, r.emittedMs() - r.sourceMs()), TimeUnit.MILLISECONDS);
+        }
         LagProbe.Lag l = lag.lag(view.name());
         ObjectNode o = JSON.createObjectNode();
         o.put("type", "update");
@@ -273,8 +297,9 @@ public final class LiveHub implements AutoCloseable {
     /** Source time to the moment an update was written to a client, for every update sent to every client. */
     private void sent(Message m) {
         if (m.sourceMs() > 0) {
-            long ms = clock.millis() - m.sourceMs();
-            latency.get(m.view()).recordValue(Math.min(Math.max(0, ms), 3_600_000L));
+            long ms = Math.max(0, clock.millis() - m.sourceMs());
+            latency.get(m.view()).recordValue(Math.min(ms, 3_600_000L));
+            pushedLatency.get(m.view()).record(ms, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.sluice.sinks.duckdb;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
@@ -66,6 +68,9 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
     private volatile Throwable failure;
+    private final ComponentMetrics metrics;
+    /** Positions last committed to the Kafka group (monitoring only). */
+    private final Map<TopicPartition, Long> monitored = new HashMap<>();
 
     public DuckDbSink(
             Pipeline pipeline,
@@ -73,6 +78,17 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             DuckDbStore store,
             Map<String, Object> consumerConfig,
             Clock clock) {
+        this(pipeline, sink, store, consumerConfig, clock, PipelineMetrics.none());
+    }
+
+    public DuckDbSink(
+            Pipeline pipeline,
+            SinkDef.DuckDb sink,
+            DuckDbStore store,
+            Map<String, Object> consumerConfig,
+            Clock clock,
+            PipelineMetrics metrics) {
+        this.metrics = metrics.sink(sink.name());
         this.pipeline = pipeline;
         this.store = store;
         this.consumerConfig = consumerConfig;
@@ -120,9 +136,21 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                     break;
                 }
                 if (records.isEmpty()) {
+                    commitForMonitoring(c); // the position may have moved past a transaction marker
                     continue;
                 }
-                write(conn, records);
+                long bytes = 0;
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    bytes += r.value() == null ? 0 : r.value().length;
+                }
+                metrics.received(records.count(), bytes);
+                try {
+                    write(conn, records);
+                } catch (SQLException | RuntimeException e) {
+                    metrics.error(ComponentMetrics.WRITE);
+                    throw e;
+                }
+                commitForMonitoring(c);
             }
         } catch (Throwable t) {
             if (running) {
@@ -198,6 +226,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             try {
                 vr = ViewRecord.decode(v, r.value());
             } catch (RuntimeException e) {
+                metrics.discarded(ComponentMetrics.INVALID, 1);
                 LOG.warn(
                         "skipping unreadable record {}/{}@{} of view {}: {}",
                         r.topic(),
@@ -263,7 +292,33 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             conn.rollback();
             throw e;
         }
-        rowsWritten.addAndGet(raw.values().stream().mapToLong(Map::size).sum() + rows.size());
+        long written = raw.values().stream().mapToLong(Map::size).sum() + rows.size();
+        rowsWritten.addAndGet(written);
+        metrics.emitted(written);
+    }
+
+    /**
+     * Commits the consumer's positions to its Kafka group after DuckDB committed the batch. The sink's truth is
+     * the offsets table in DuckDB (written in the same transaction as the rows); this copy is only so the
+     * sink's lag shows in Kafka's tools, {@code /v1/lag} and {@code kafka_consumergroup_lag} like any group's.
+     */
+    private void commitForMonitoring(KafkaConsumer<byte[], byte[]> c) {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> positions = new HashMap<>();
+        for (TopicPartition tp : c.assignment()) {
+            long p = c.position(tp);
+            if (!Long.valueOf(p).equals(monitored.get(tp))) {
+                positions.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(p));
+                monitored.put(tp, p);
+            }
+        }
+        if (positions.isEmpty()) {
+            return;
+        }
+        c.commitAsync(positions, (o, e) -> {
+            if (e != null) {
+                LOG.debug("monitoring commit failed: {}", e.toString());
+            }
+        });
     }
 
     private void addRaw(Map<StreamDef, Map<String, JsonNode>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {

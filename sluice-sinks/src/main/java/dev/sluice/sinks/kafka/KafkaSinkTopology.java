@@ -2,6 +2,8 @@ package dev.sluice.sinks.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
@@ -40,6 +42,17 @@ public final class KafkaSinkTopology {
             SinkDef.Kafka sink,
             Map<String, Integer> schemaIds,
             SchemaLookup registry) {
+        addTo(builder, pipeline, sink, schemaIds, registry, PipelineMetrics.none());
+    }
+
+    public static void addTo(
+            StreamsBuilder builder,
+            Pipeline pipeline,
+            SinkDef.Kafka sink,
+            Map<String, Integer> schemaIds,
+            SchemaLookup registry,
+            PipelineMetrics metrics) {
+        ComponentMetrics m = metrics.sink(sink.name());
         List<String> streams =
                 sink.inputs().isEmpty() ? List.copyOf(pipeline.streams().keySet()) : sink.inputs();
         for (String name : streams) {
@@ -54,7 +67,14 @@ public final class KafkaSinkTopology {
             builder.stream(
                             pipeline.streamTopic(name),
                             Consumed.with(BYTES, BYTES).withName(n + "-source"))
-                    .mapValues(v -> encode(v, confluent, id, avro), Named.as(n + "-encode"))
+                    .mapValues(
+                            v -> {
+                                m.received(1, v == null ? 0 : v.length);
+                                byte[] out = encode(v, confluent, id, avro);
+                                m.emitted(1);
+                                return out;
+                            },
+                            Named.as(n + "-encode"))
                     .to(sink.topic(), Produced.with(BYTES, BYTES).withName(n + "-to"));
         }
     }

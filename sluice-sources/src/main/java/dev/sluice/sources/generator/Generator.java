@@ -3,6 +3,8 @@ package dev.sluice.sources.generator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
@@ -41,7 +43,19 @@ public final class Generator implements Runnable {
     private final SplittableRandom random = new SplittableRandom();
     private volatile boolean running = true;
 
+    private final ComponentMetrics metrics;
+
     public Generator(Pipeline pipeline, SourceDef.Generator source, Producer<byte[], byte[]> producer, Clock clock) {
+        this(pipeline, source, producer, clock, PipelineMetrics.none());
+    }
+
+    public Generator(
+            Pipeline pipeline,
+            SourceDef.Generator source,
+            Producer<byte[], byte[]> producer,
+            Clock clock,
+            PipelineMetrics metrics) {
+        this.metrics = metrics.source(source.name());
         this.pipeline = pipeline;
         this.source = source;
         this.stream = pipeline.stream(source.stream());
@@ -72,10 +86,14 @@ public final class Generator implements Runnable {
                 }
             }
             ObjectNode event = next();
+            metrics.received(1);
             if (admission.admit(event, () -> Uuid7.next(clock).toString()) instanceof Admission.Accepted a) {
                 ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, null, a.time(), a.key(), a.value());
                 producer.send(rec, (md, ex) -> {
-                    if (ex != null) {
+                    if (ex == null) {
+                        metrics.emitted(1);
+                    } else {
+                        metrics.error(ComponentMetrics.INGEST);
                         LOG.warn("generator {}: Kafka refused an event: {}", source.name(), ex.toString());
                     }
                 });
@@ -83,6 +101,7 @@ public final class Generator implements Runnable {
                     producer.send(rec);
                 }
             } else {
+                metrics.refused(1);
                 LOG.warn("generator {} made an event its stream refuses: {}", source.name(), event);
             }
             sent++;

@@ -2,6 +2,8 @@ package dev.sluice.sources.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.schema.Violation;
@@ -44,9 +46,14 @@ public final class HttpIngest {
             SourceDef.Http source,
             Admission admission,
             Semaphore inFlight,
-            java.util.concurrent.atomic.AtomicLong accepted) {}
+            java.util.concurrent.atomic.AtomicLong accepted,
+            ComponentMetrics metrics) {}
 
     public HttpIngest(Pipeline pipeline, Producer<byte[], byte[]> producer, Clock clock) {
+        this(pipeline, producer, clock, PipelineMetrics.none());
+    }
+
+    public HttpIngest(Pipeline pipeline, Producer<byte[], byte[]> producer, Clock clock, PipelineMetrics metrics) {
         this.pipeline = pipeline;
         this.producer = producer;
         this.clock = clock;
@@ -58,7 +65,8 @@ public final class HttpIngest {
                                 h,
                                 new Admission(pipeline.stream(h.stream()), clock),
                                 new Semaphore(h.maxInFlightEvents()),
-                                new java.util.concurrent.atomic.AtomicLong()));
+                                new java.util.concurrent.atomic.AtomicLong(),
+                                metrics.source(h.name())));
             }
         }
     }
@@ -115,6 +123,8 @@ public final class HttpIngest {
         if (parsed.isEmpty()) {
             return CompletableFuture.completedFuture(Response.error(400, "the body holds no events", null));
         }
+        ComponentMetrics metrics = entry.metrics();
+        metrics.received(parsed.size(), body.length);
         List<Map<String, Object>> results = new ArrayList<>(parsed.size());
         List<Admission.Accepted> accepted = new ArrayList<>();
         List<Map<String, Object>> acceptedResults = new ArrayList<>();
@@ -125,6 +135,7 @@ public final class HttpIngest {
                 r.put("line", p.line());
             }
             if (p.error() != null) {
+                metrics.refused(1);
                 r.put("status", "refused");
                 r.put("errors", List.of(violation(new Violation("$", "json", p.error()))));
             } else {
@@ -136,6 +147,7 @@ public final class HttpIngest {
                     accepted.add(ok);
                     acceptedResults.add(r);
                 } else {
+                    metrics.refused(1);
                     r.put("status", "refused");
                     r.put(
                             "errors",
@@ -174,7 +186,9 @@ public final class HttpIngest {
                 producer.send(rec, (md, ex) -> {
                     if (ex == null) {
                         entry.accepted().incrementAndGet();
+                        metrics.emitted(1);
                     } else {
+                        metrics.error(ComponentMetrics.INGEST);
                         synchronized (r) {
                             r.put("status", "unavailable");
                             r.put("errors", List.of(violation(new Violation("$", "kafka", describe(ex)))));
@@ -191,6 +205,7 @@ public final class HttpIngest {
                 // written; the ones already handed to the producer still complete through callbacks.
                 for (int j = i; j < accepted.size(); j++) {
                     Map<String, Object> rj = acceptedResults.get(j);
+                    metrics.error(ComponentMetrics.INGEST);
                     synchronized (rj) {
                         rj.put("status", "unavailable");
                         rj.put("errors", List.of(violation(new Violation("$", "kafka", describe(ex)))));

@@ -2,6 +2,8 @@ package dev.sluice.sources.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.processor.DeadLetter;
@@ -42,6 +44,17 @@ public final class KafkaSourceTopology {
 
     public static void addTo(
             StreamsBuilder builder, Pipeline pipeline, SourceDef.Kafka source, Clock clock, SchemaLookup registry) {
+        addTo(builder, pipeline, source, clock, registry, PipelineMetrics.none());
+    }
+
+    public static void addTo(
+            StreamsBuilder builder,
+            Pipeline pipeline,
+            SourceDef.Kafka source,
+            Clock clock,
+            SchemaLookup registry,
+            PipelineMetrics metrics) {
+        ComponentMetrics m = metrics.source(source.name());
         Admission admission = new Admission(pipeline.stream(source.stream()), clock);
         String n = "source-" + source.name();
         AutoOffsetReset reset =
@@ -50,7 +63,7 @@ public final class KafkaSourceTopology {
                         source.topic(),
                         Consumed.with(BYTES, BYTES).withOffsetResetPolicy(reset).withName(n))
                 .process(
-                        () -> new Admit(source, admission, new Decoder(source.format(), registry)),
+                        () -> new Admit(source, admission, new Decoder(source.format(), registry), m),
                         Named.as(n + "-admit"));
         Map<String, KStream<byte[], Routed>> b = admitted.split(Named.as(n + "-"))
                 .branch((k, v) -> v.target() == Routed.Target.DLQ, Branched.as("dlq"))
@@ -69,9 +82,11 @@ public final class KafkaSourceTopology {
         private final SourceDef.Kafka source;
         private final Admission admission;
         private final Decoder decoder;
+        private final ComponentMetrics metrics;
         private ProcessorContext<byte[], Routed> context;
 
-        Admit(SourceDef.Kafka source, Admission admission, Decoder decoder) {
+        Admit(SourceDef.Kafka source, Admission admission, Decoder decoder, ComponentMetrics metrics) {
+            this.metrics = metrics;
             this.source = source;
             this.admission = admission;
             this.decoder = decoder;
@@ -87,10 +102,12 @@ public final class KafkaSourceTopology {
             String origin = context.recordMetadata()
                     .map(m -> m.topic() + "/" + m.partition() + "@" + m.offset())
                     .orElse(source.topic());
+            metrics.received(1, record.value() == null ? 0 : record.value().length);
             JsonNode event;
             try {
                 event = decoder.decode(record.value());
             } catch (Decoder.Undecodable e) {
+                metrics.error(ComponentMetrics.DECODE);
                 dlq(record, "$", e.rule(), e.getMessage(), origin);
                 return;
             }
@@ -99,6 +116,7 @@ public final class KafkaSourceTopology {
                     () -> UUID.nameUUIDFromBytes(origin.getBytes(StandardCharsets.UTF_8))
                             .toString());
             if (r instanceof Admission.Accepted a) {
+                metrics.emitted(1);
                 context.forward(record.withKey(a.key())
                         .withValue(Routed.next(a.value()))
                         .withTimestamp(a.time()));
@@ -114,6 +132,7 @@ public final class KafkaSourceTopology {
         }
 
         private void dlq(Record<byte[], byte[]> record, String field, String rule, String reason, String origin) {
+            metrics.discarded(ComponentMetrics.INVALID, 1);
             context.forward(record.withValue(Routed.dlq(record.value()))
                     .withHeaders(DeadLetter.headers(
                             record.headers(), "validate", source.stream(), field, rule, reason, origin)));
