@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "sluice 0.1.0",
         description = "Real-time event pipelines: one pipeline file from raw events to live numbers.",
-        subcommands = {RunCommand.class, DemoCommand.class, LintCommand.class, SchemaCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, LintCommand.class, SchemaCommand.class, LagCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -22,126 +22,23 @@ final class DeployFiles {
     private static final YAMLMapper YAML = new YAMLMapper();
 
     /** PromQL functions and aggregations (up to Prometheus 3), their @ modifiers, and Grafana's query helpers. */
-    static final Set<String> FUNCTIONS = Set.of(
-            // aggregation operators
-            "sum",
-            "min",
-            "max",
-            "avg",
-            "group",
-            "stddev",
-            "stdvar",
-            "count",
-            "count_values",
-            "bottomk",
-            "topk",
-            "quantile",
-            "limitk",
-            "limit_ratio",
-            // functions
-            "abs",
-            "absent",
-            "absent_over_time",
-            "ceil",
-            "changes",
-            "clamp",
-            "clamp_max",
-            "clamp_min",
-            "day_of_month",
-            "day_of_week",
-            "day_of_year",
-            "days_in_month",
-            "delta",
-            "deriv",
-            "exp",
-            "floor",
-            "histogram_avg",
-            "histogram_count",
-            "histogram_fraction",
-            "histogram_quantile",
-            "histogram_stddev",
-            "histogram_stdvar",
-            "histogram_sum",
-            "holt_winters",
-            "double_exponential_smoothing",
-            "hour",
-            "idelta",
-            "increase",
-            "info",
-            "irate",
-            "label_join",
-            "label_replace",
-            "ln",
-            "log2",
-            "log10",
-            "minute",
-            "month",
-            "predict_linear",
-            "rate",
-            "resets",
-            "round",
-            "scalar",
-            "sgn",
-            "sort",
-            "sort_desc",
-            "sort_by_label",
-            "sort_by_label_desc",
-            "sqrt",
-            "time",
-            "timestamp",
-            "vector",
-            "year",
-            "avg_over_time",
-            "min_over_time",
-            "max_over_time",
-            "sum_over_time",
-            "count_over_time",
-            "quantile_over_time",
-            "stddev_over_time",
-            "stdvar_over_time",
-            "last_over_time",
-            "present_over_time",
-            "mad_over_time",
-            "acos",
-            "acosh",
-            "asin",
-            "asinh",
-            "atan",
-            "atanh",
-            "cos",
-            "cosh",
-            "sin",
-            "sinh",
-            "tan",
-            "tanh",
-            "deg",
-            "rad",
-            "pi",
-            // @ start() and @ end()
-            "start",
-            "end",
-            // Grafana's template variable queries
-            "label_values",
-            "label_names",
-            "metrics",
-            "query_result");
+    static final Set<String> FUNCTIONS = words("""
+            sum min max avg group stddev stdvar count count_values bottomk topk quantile limitk limit_ratio
+            abs absent absent_over_time ceil changes clamp clamp_max clamp_min day_of_month day_of_week
+            day_of_year days_in_month delta deriv exp floor histogram_avg histogram_count histogram_fraction
+            histogram_quantile histogram_stddev histogram_stdvar histogram_sum holt_winters
+            double_exponential_smoothing hour idelta increase info irate label_join label_replace ln log2 log10
+            minute month predict_linear rate resets round scalar sgn sort sort_desc sort_by_label
+            sort_by_label_desc sqrt time timestamp vector year avg_over_time min_over_time max_over_time
+            sum_over_time count_over_time quantile_over_time stddev_over_time stdvar_over_time last_over_time
+            present_over_time mad_over_time acos acosh asin asinh atan atanh cos cosh sin sinh tan tanh deg rad pi
+            start end
+            label_values label_names metrics query_result
+            """);
 
     /** Keywords that stand without parentheses: set operators, modifiers, matching clauses, number words. */
-    static final Set<String> KEYWORDS = Set.of(
-            "and",
-            "or",
-            "unless",
-            "atan2",
-            "bool",
-            "offset",
-            "by",
-            "without",
-            "on",
-            "ignoring",
-            "group_left",
-            "group_right",
-            "inf",
-            "nan");
+    static final Set<String> KEYWORDS =
+            words("and or unless atan2 bool offset by without on ignoring group_left group_right inf nan");
 
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
     private static final Pattern COMMENT = Pattern.compile("#[^\\n]*");
@@ -160,6 +57,10 @@ final class DeployFiles {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][\\w:]*");
 
     private DeployFiles() {}
+
+    private static Set<String> words(String text) {
+        return Set.of(text.strip().split("\\s+"));
+    }
 
     /** The repository's {@code deploy/} directory, found by walking up from the working directory. */
     static Path root() {
