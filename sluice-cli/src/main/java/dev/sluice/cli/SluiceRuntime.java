@@ -210,7 +210,11 @@ public final class SluiceRuntime implements AutoCloseable {
         liveHub = new LiveHub(pipeline, bootstrap, admin, store, options.clock(), options.live(), metrics);
         liveHub.start();
         Health health = new Health(
-                this::brokerUp, this::processorUp, this::processorReady, () -> store.healthy() && sink.running());
+                this::brokerUp,
+                this::processorUp,
+                this::processorReady,
+                () -> store.healthy() && sink.writing(),
+                sink::running);
         observability.bind(pipeline, liveHub, health);
         observability.start();
         server = SluiceServer.start(

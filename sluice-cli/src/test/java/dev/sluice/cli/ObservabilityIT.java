@@ -423,6 +423,36 @@ class ObservabilityIT {
         }
     }
 
+    @Test
+    @Order(6)
+    void aFailingStoreWriteIsCountedRetriedAndLosesNothing() throws Exception {
+        long before = runtime.store().countRaw("orders");
+        Map<String, Double> m0 = scrape();
+        double errors0 = value(m0, "sluice_errors_total", "sink", "store", "stage=\"write\"");
+        // another writer holds the sink's offset rows in an open transaction: the sink's commit conflicts
+        try (java.sql.Connection other = runtime.store().connect()) {
+            other.setAutoCommit(false);
+            try (java.sql.Statement st = other.createStatement()) {
+                st.executeUpdate("UPDATE _sluice_offsets SET next_offset = next_offset");
+            }
+            LiveIT.postTo(runtime.httpPort(), lagEvents(10, "conflict-"));
+            Map<String, Double> m =
+                    awaitMetrics(x -> value(x, "sluice_errors_total", "sink", "store", "stage=\"write\"") > errors0);
+            assertThat(value(m, "sluice_errors_total", "sink", "store", "stage=\"write\""))
+                    .isGreaterThan(errors0);
+            HttpResponse<String> ready = get("/health/ready");
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+            assertThat(get("/health/live").statusCode()).isEqualTo(200);
+            other.rollback();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (runtime.store().countRaw("orders") < before + 10 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(runtime.store().countRaw("orders")).isEqualTo(before + 10);
+        assertThat(get("/health/ready").statusCode()).isEqualTo(200);
+    }
+
     private static final Pattern VALUE = Pattern.compile("\"value\":\\[[^,]+,\"([^\"]+)\"\\]");
 
     /** Polls an instant query until its single value satisfies {@code done}; returns the last value. */

@@ -7,10 +7,15 @@ import java.util.function.BooleanSupplier;
  *
  * @param processor the processor is running or rebalancing (not failed, not stopped)
  * @param processorReady the processor is running with its state restored: views answer with current data
- * @param store the store answers and its sink is running
+ * @param store the store answers and its sink's last write succeeded
+ * @param sinks the sinks' threads are running (they retry failed writes; a stopped one needs a restart)
  */
 public record Health(
-        BooleanSupplier broker, BooleanSupplier processor, BooleanSupplier processorReady, BooleanSupplier store) {
+        BooleanSupplier broker,
+        BooleanSupplier processor,
+        BooleanSupplier processorReady,
+        BooleanSupplier store,
+        BooleanSupplier sinks) {
     /** Whether {@code /health/ready} answers 200: everything a query or a dashboard needs is there. */
     public boolean ready() {
         return broker.getAsBoolean() && processorReady.getAsBoolean() && store.getAsBoolean();

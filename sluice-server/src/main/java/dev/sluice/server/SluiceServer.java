@@ -106,13 +106,14 @@ public final class SluiceServer implements AutoCloseable {
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
         app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
         app.get("/health/live", ctx -> {
-            // alive unless a part has failed for good: a restart is what helps then
+            // alive unless a part has stopped for good: a restart is what helps then (a store that does not
+            // answer makes the server not ready, not dead: the sink retries)
             boolean p = health.processor().getAsBoolean();
-            boolean s = health.store().getAsBoolean();
+            boolean s = health.sinks().getAsBoolean();
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("status", p && s ? "up" : "down");
             h.put("processor", p ? "up" : "down");
-            h.put("store", s ? "up" : "down");
+            h.put("sinks", s ? "up" : "down");
             ctx.status(p && s ? 200 : 503).json(h);
         });
         app.get("/health/ready", ctx -> {

@@ -68,6 +68,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
     private volatile Throwable failure;
+    private volatile int writeFailures;
     private final ComponentMetrics metrics;
     /** Positions last committed to the Kafka group (monitoring only). */
     private final Map<TopicPartition, Long> monitored = new HashMap<>();
@@ -146,9 +147,21 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                 metrics.received(records.count(), bytes);
                 try {
                     write(conn, records);
+                    writeFailures = 0;
                 } catch (SQLException | RuntimeException e) {
+                    // nothing of the batch is committed (same transaction as the offsets): back off, then
+                    // read again from the offsets DuckDB holds, so the batch is neither lost nor written twice
                     metrics.error(ComponentMetrics.WRITE);
-                    throw e;
+                    writeFailures++;
+                    long backoff = Math.min(30_000, 200L << Math.min(writeFailures - 1, 8));
+                    LOG.warn(
+                            "duckdb sink: write failed ({} in a row), retrying in {} ms: {}",
+                            writeFailures,
+                            backoff,
+                            e.toString());
+                    pause(backoff);
+                    rewind(c, conn);
+                    continue;
                 }
                 commitForMonitoring(c);
             }
@@ -160,6 +173,39 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         } finally {
             stopped.countDown();
         }
+    }
+
+    /** Seeks back to the offsets DuckDB committed; retried until the store answers again (or the sink stops). */
+    private void rewind(KafkaConsumer<byte[], byte[]> c, Connection conn) throws InterruptedException {
+        while (running) {
+            try {
+                try {
+                    conn.rollback();
+                } catch (SQLException ignored) {
+                    // nothing to roll back
+                }
+                assign(c, conn);
+                return;
+            } catch (SQLException | RuntimeException e) {
+                metrics.error(ComponentMetrics.WRITE);
+                writeFailures++;
+                LOG.warn("duckdb sink: cannot read its offsets ({}), retrying: {}", writeFailures, e.toString());
+                pause(Math.min(30_000, 200L << Math.min(writeFailures - 1, 8)));
+            }
+        }
+    }
+
+    /** Sleeps, but returns soon once the sink is closing. */
+    private void pause(long ms) throws InterruptedException {
+        long until = System.nanoTime() + ms * 1_000_000;
+        while (running && System.nanoTime() < until) {
+            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
+    /** False while the last write failed (the sink is retrying). */
+    public boolean writing() {
+        return writeFailures == 0;
     }
 
     private void assign(KafkaConsumer<byte[], byte[]> c, Connection conn) throws SQLException {
