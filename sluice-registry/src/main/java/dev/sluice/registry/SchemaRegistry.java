@@ -247,7 +247,19 @@ public final class SchemaRegistry implements SchemaLookup, AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw RegistryException.timeout("interrupted while writing to " + topic);
                 } catch (ExecutionException | org.apache.kafka.common.KafkaException e) {
-                    throw RegistryException.store("cannot write to " + topic + ": " + e.getMessage(), e);
+                    // e.g. the coordinator's "unexpected error" when a commit races another instance's fencing.
+                    // Retrying is safe: the next attempt fences the old transaction and plans on the caught-up
+                    // state, so a write that did commit is found there and not made twice.
+                    last = RegistryException.store("cannot write to " + topic + ": " + e.getMessage(), e);
+                    log.debug("Registry write failed ({}); retrying", e.toString());
+                }
+                try {
+                    // jitter, so two instances that keep fencing each other fall out of step
+                    Thread.sleep(
+                            java.util.concurrent.ThreadLocalRandom.current().nextLong(10, 50L * (attempt + 1)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw RegistryException.timeout("interrupted while writing to " + topic);
                 }
             }
             throw last;
