@@ -4,7 +4,7 @@
 # - python3-confluent-kafka, python3-avro, python3-requests: Confluent's own Python client, which the
 #   registry tests use as a client nobody on the team wrote (ConfluentPythonClientIT)
 # - chromium, chromium-driver: the dashboard's browser test (DashboardBrowserIT), headless
-# - prometheus (with promtool): PrometheusScrapeIT scrapes a running Sluice; DeployConfigTest runs
+# - prometheus (with promtool): ObservabilityIT scrapes a running Sluice; DeployConfigTest runs
 #   promtool check/test on deploy/prometheus
 # The list grows as ClickHouse, PostgreSQL, Redis and Mosquitto tests arrive.
 set -euo pipefail

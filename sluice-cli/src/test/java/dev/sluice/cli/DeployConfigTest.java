@@ -120,7 +120,7 @@ class DeployConfigTest {
             }
         }
         List<JsonNode> alerts = alerts();
-        assertThat(alerts).hasSize(7);
+        assertThat(alerts).hasSize(8);
         for (JsonNode alert : alerts) {
             String name = alert.path("alert").asText();
             assertThat(alert.path("for").asText()).as("%s: for", name).isNotBlank();
@@ -273,7 +273,7 @@ class DeployConfigTest {
     }
 
     private static final Pattern DOCUMENTED_NAME =
-            Pattern.compile("`((?:sluice|kafka|jvm|process|system)_[a-z0-9_]+)`");
+            Pattern.compile("`((?:sluice|kafka|jvm|process|system)_[a-z0-9_]+|up)(?:\\{[^`]*\\})?`");
     private static final Pattern BINDER_PREFIX = Pattern.compile("^(jvm|process|system)_");
 
     @Test

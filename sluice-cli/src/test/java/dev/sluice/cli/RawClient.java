@@ -22,6 +22,7 @@ final class RawClient implements AutoCloseable {
     private RawClient(int port) throws IOException {
         socket = new Socket();
         socket.setReceiveBufferSize(1024);
+        socket.setSoTimeout(60_000); // a test that waits for more than a minute fails instead of hanging
         socket.connect(new InetSocketAddress("127.0.0.1", port));
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();

@@ -18,6 +18,6 @@ public record Health(
         BooleanSupplier sinks) {
     /** Whether {@code /health/ready} answers 200: everything a query or a dashboard needs is there. */
     public boolean ready() {
-        return broker.getAsBoolean() && processorReady.getAsBoolean() && store.getAsBoolean();
+        return broker.getAsBoolean() && processorReady.getAsBoolean() && store.getAsBoolean() && sinks.getAsBoolean();
     }
 }

@@ -120,12 +120,14 @@ public final class SluiceServer implements AutoCloseable {
             boolean b = health.broker().getAsBoolean();
             boolean p = health.processorReady().getAsBoolean();
             boolean s = health.store().getAsBoolean();
+            boolean k = health.sinks().getAsBoolean();
             Map<String, Object> h = new LinkedHashMap<>();
-            h.put("status", b && p && s ? "ready" : "not ready");
+            h.put("status", b && p && s && k ? "ready" : "not ready");
             h.put("broker", b ? "up" : "down");
             h.put("processor", p ? "ready" : "not ready (starting, rebalancing or restoring state)");
-            h.put("store", s ? "up" : "down");
-            ctx.status(b && p && s ? 200 : 503).json(h);
+            h.put("store", s ? "up" : "down (not answering, or the sink's last write failed)");
+            h.put("sinks", k ? "up" : "stopped");
+            ctx.status(b && p && s && k ? 200 : 503).json(h);
         });
         if (observability != null) {
             app.get(
@@ -138,7 +140,7 @@ public final class SluiceServer implements AutoCloseable {
             Map<String, Object> h = new LinkedHashMap<>();
             boolean b = health.broker().getAsBoolean();
             boolean p = health.processor().getAsBoolean();
-            boolean s = health.store().getAsBoolean();
+            boolean s = health.store().getAsBoolean() && health.sinks().getAsBoolean();
             h.put("status", b && p && s ? "up" : "down");
             h.put("broker", b ? "up" : "down");
             h.put("processor", p ? "up" : "down");

@@ -34,6 +34,9 @@ public final class ConsumerLag {
 
     private record Sample(long atMs, long endOffset) {}
 
+    /** Samples kept per partition: an hour at one a second. */
+    private static final int MAX_SAMPLES = 3_600;
+
     private final Admin admin;
     private final List<String> groups;
     private final Clock clock;
@@ -79,6 +82,9 @@ public final class ConsumerLag {
             Deque<Sample> d = history.computeIfAbsent(e.getKey(), x -> new ArrayDeque<>());
             if (d.isEmpty() || d.peekLast().endOffset() != e.getValue()) {
                 d.addLast(new Sample(now, e.getValue()));
+            }
+            while (d.size() > MAX_SAMPLES) {
+                d.pollFirst(); // a group stuck for hours: the estimate then says "at least this old"
             }
             long min = oldestCommitted.getOrDefault(e.getKey(), 0L);
             while (d.size() > 1 && d.peekFirst().endOffset() <= min) {

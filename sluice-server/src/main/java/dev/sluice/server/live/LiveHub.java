@@ -239,6 +239,9 @@ public final class LiveHub implements AutoCloseable {
 
     private void tickLoop() {
         while (running) {
+            for (Subscriber s : subscribers) {
+                s.checkBehind(); // also when no status goes out (the lag sample failed)
+            }
             try {
                 lag.sample();
                 for (ViewDef v : pipeline.views().values()) {
@@ -317,10 +320,7 @@ public final class LiveHub implements AutoCloseable {
      * from the store; then every live update, with nothing lost in between.
      */
     public void attachResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter) throws Exception {
-        synchronized (fanout) {
-            replayAfter(s, view, lastId, filter);
-            subscribers.add(s);
-        }
+        resume(s, view, lastId, filter, () -> subscribers.add(s));
         s.start();
     }
 
@@ -330,34 +330,58 @@ public final class LiveHub implements AutoCloseable {
      */
     public void subscribeResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter)
             throws Exception {
-        synchronized (fanout) {
-            s.subscribe(view.name(), filter);
-            replayAfter(s, view, lastId, filter);
-        }
+        resume(s, view, lastId, filter, () -> {});
     }
 
-    /** Offers the buffered updates after {@code lastId}, or the store's current rows when the buffer is short. */
-    private void replayAfter(Subscriber s, ViewDef view, long lastId, Map<String, String> filter) throws Exception {
+    /**
+     * Offers the buffered updates after {@code lastId} when the buffer reaches back that far; otherwise the
+     * store's current rows (queried outside the fan-out lock, so a resuming client never holds up the others),
+     * then the buffered updates after the snapshot. {@code join} runs under the lock once the client is primed,
+     * so every later update reaches it too.
+     */
+    private void resume(Subscriber s, ViewDef view, long lastId, Map<String, String> filter, Runnable join)
+            throws Exception {
         Deque<Message> buf = replay.get(view.name());
-        long current = seq.get(view.name()).get();
-        boolean covered =
-                lastId >= current || (!buf.isEmpty() && buf.peekFirst().seq() <= lastId + 1);
-        if (covered) {
+        long snapSeq;
+        synchronized (fanout) {
+            long current = seq.get(view.name()).get();
+            boolean covered =
+                    lastId >= current || (!buf.isEmpty() && buf.peekFirst().seq() <= lastId + 1);
+            if (covered) {
+                s.subscribe(view.name(), filter);
+                for (Message m : buf) {
+                    if (m.seq() > lastId) {
+                        s.offer(m);
+                    }
+                }
+                join.run();
+                return;
+            }
+            snapSeq = current;
+        }
+        List<Message> snap = snapshot(view, filter, snapSeq);
+        synchronized (fanout) {
+            s.subscribe(view.name(), filter);
+            s.offerAll(snap);
             for (Message m : buf) {
-                if (m.seq() > lastId) {
+                if (m.seq() > snapSeq) {
                     s.offer(m);
                 }
             }
-        } else {
-            s.offerAll(snapshot(view, filter));
+            join.run();
         }
     }
 
-    /** The view's current rows from the store, as update messages (id = the current sequence number). */
-    List<Message> snapshot(ViewDef view, Map<String, String> filter) throws Exception {
-        long id = seq.get(view.name()).get();
+    /**
+     * The view's current rows from the store, as update messages. The last carries {@code snapSeq} as its id, the
+     * others 0: a client dropped in the middle of a snapshot resumes with 0 and gets a whole snapshot again.
+     */
+    List<Message> snapshot(ViewDef view, Map<String, String> filter, long snapSeq) throws Exception {
+        List<Map<String, Object>> rows = store.queryView(view, null, null, filter);
         List<Message> out = new ArrayList<>();
-        for (Map<String, Object> row : store.queryView(view, null, null, filter)) {
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, Object> row = rows.get(i);
+            long id = i == rows.size() - 1 ? snapSeq : 0;
             ObjectNode o = JSON.createObjectNode();
             o.put("type", "update");
             o.put("view", view.name());

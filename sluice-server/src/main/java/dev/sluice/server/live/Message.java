@@ -16,6 +16,16 @@ public record Message(
         this(type, view, seq, rowKey, group, json, 0);
     }
 
+    /** This update under another id (the JSON's {@code "id"} is rewritten too). */
+    Message withSeq(long newSeq) {
+        String idField = "\"id\":\"" + seq + "\"";
+        int at = json.indexOf(idField);
+        String j = at < 0
+                ? json
+                : json.substring(0, at) + "\"id\":\"" + newSeq + "\"" + json.substring(at + idField.length());
+        return new Message(type, view, newSeq, rowKey, group, j, sourceMs);
+    }
+
     /** What a newer message replaces in a client's queue. */
     String coalesceKey() {
         return type.equals("update") ? view + "\u0000" + rowKey : "status\u0000" + view;

@@ -41,10 +41,15 @@ public final class Subscriber {
     private final long heartbeatMs;
     private final Map<String, Map<String, String>> subscriptions = new ConcurrentHashMap<>();
     private final long maxBehindNanos;
-    /** Queued messages by coalescing key, oldest first; {@code since} is when the row joined the queue. */
+    /**
+     * Queued messages by coalescing key, oldest first; {@code since} is when the row joined the queue, and
+     * {@code firstSeq} the id of the first update it held. A row that was replaced in place is sent with that
+     * first id: ids then only increase along what a client receives, and a client that resumes after it gets
+     * everything it has not seen (at worst a row again, which its version tells).
+     */
     private final LinkedHashMap<String, Queued> queue = new LinkedHashMap<>();
 
-    private record Queued(Message message, long since) {}
+    private record Queued(Message message, long since, long firstSeq) {}
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
@@ -114,9 +119,10 @@ public final class Subscriber {
             String k = m.coalesceKey();
             Queued old = queue.get(k);
             if (old != null) {
-                queue.put(k, new Queued(m, old.since())); // in place: the row keeps its turn, with the latest
+                // in place: the row keeps its turn (and its first id), with the latest content
+                queue.put(k, new Queued(m, old.since(), Math.min(old.firstSeq(), m.seq())));
             } else if (queue.size() < capacity) {
-                queue.put(k, new Queued(m, now));
+                queue.put(k, new Queued(m, now, m.seq()));
             } else {
                 overflow = "fell behind by more than " + capacity + " rows";
             }
@@ -138,6 +144,22 @@ public final class Subscriber {
     /** Queues messages in order, before anything live (replay on resume). */
     void offerAll(List<Message> ms) {
         ms.forEach(this::offer);
+    }
+
+    /** Drops the client when its oldest queued message waited longer than allowed; the hub calls it each tick. */
+    void checkBehind() {
+        long waited = 0;
+        lock.lock();
+        try {
+            if (!queue.isEmpty()) {
+                waited = System.nanoTime() - queue.firstEntry().getValue().since();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (waited > maxBehindNanos) {
+            drop("stayed behind: an update waited " + waited / 1_000_000 + " ms in its queue");
+        }
     }
 
     int queued() {
@@ -193,7 +215,10 @@ public final class Subscriber {
                     }
                     Iterator<Queued> it = queue.values().iterator();
                     if (it.hasNext()) {
-                        next = it.next().message();
+                        Queued q = it.next();
+                        next = q.firstSeq() == q.message().seq()
+                                ? q.message()
+                                : q.message().withSeq(q.firstSeq());
                         it.remove();
                     }
                 } finally {

@@ -63,7 +63,11 @@ class SubscriberTest {
         while (ch.sent.size() < 3 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(ch.sent).extracting(Message::seq).containsExactly(1L, 500L, 499L);
+        // the latest content of each row, in the order the rows first queued
+        assertThat(ch.sent).extracting(Message::json).containsExactly("{\"seq\":1}", "{\"seq\":500}", "{\"seq\":499}");
+        // under the id of the first update each row held: ids only increase along what the client receives,
+        // so resuming after any of them replays whatever it has not seen
+        assertThat(ch.sent).extracting(Message::seq).containsExactly(1L, 2L, 3L);
         assertThat(drops.get()).isZero();
         assertThat(s.closed()).isFalse();
         s.close("done");
@@ -84,6 +88,20 @@ class SubscriberTest {
         assertThat(s.closed()).isTrue();
         assertThat(drops.get()).isEqualTo(1);
         assertThat(ch.closed).contains("fell behind");
+    }
+
+    @Test
+    void aCoalescedUpdateCarriesItsNewIdInTheJsonToo() {
+        Message m = new Message(
+                "update",
+                "v",
+                100,
+                "r",
+                Map.of(),
+                "{\"type\":\"update\",\"view\":\"v\",\"id\":\"100\",\"row\":{\"id\":\"100\"}}");
+        assertThat(m.withSeq(7).json())
+                .isEqualTo("{\"type\":\"update\",\"view\":\"v\",\"id\":\"7\",\"row\":{\"id\":\"100\"}}");
+        assertThat(m.withSeq(7).seq()).isEqualTo(7);
     }
 
     @Test

@@ -121,14 +121,23 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         return running && failure == null;
     }
 
+    /**
+     * Consecutive failed writes after which the sink stops (and {@code /health/live} fails, so an orchestrator
+     * restarts it): about ten minutes of retries with the backoff below. A failure that repeats that long is not
+     * going away by itself.
+     */
+    static final int MAX_WRITE_FAILURES = 30;
+
     @Override
     public void run() {
+        Connection conn = null;
         try (KafkaConsumer<byte[], byte[]> c =
-                        new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-                Connection conn = store.connect()) {
+                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
+            conn = store.connect();
             conn.setAutoCommit(false);
             assign(c, conn);
+            commitForMonitoring(c); // the group shows its position (and lag) from the start
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -140,57 +149,70 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                     commitForMonitoring(c); // the position may have moved past a transaction marker
                     continue;
                 }
-                long bytes = 0;
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    bytes += r.value() == null ? 0 : r.value().length;
-                }
-                metrics.received(records.count(), bytes);
                 try {
                     write(conn, records);
                     writeFailures = 0;
                 } catch (SQLException | RuntimeException e) {
                     // nothing of the batch is committed (same transaction as the offsets): back off, then
                     // read again from the offsets DuckDB holds, so the batch is neither lost nor written twice
-                    metrics.error(ComponentMetrics.WRITE);
-                    writeFailures++;
-                    long backoff = Math.min(30_000, 200L << Math.min(writeFailures - 1, 8));
-                    LOG.warn(
-                            "duckdb sink: write failed ({} in a row), retrying in {} ms: {}",
-                            writeFailures,
-                            backoff,
-                            e.toString());
-                    pause(backoff);
-                    rewind(c, conn);
+                    conn = retry(c, conn, e);
                     continue;
                 }
+                long bytes = 0;
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    bytes += r.value() == null ? 0 : r.value().length;
+                }
+                metrics.received(records.count(), bytes);
                 commitForMonitoring(c);
             }
         } catch (Throwable t) {
             if (running) {
                 failure = t;
+                metrics.error(ComponentMetrics.WRITE);
                 LOG.error("duckdb sink stopped", t);
             }
         } finally {
+            if (conn != null) {
+                try {
+                    conn.close();
+                } catch (SQLException e) {
+                    LOG.debug("closing the sink's connection: {}", e.toString());
+                }
+            }
             stopped.countDown();
         }
     }
 
-    /** Seeks back to the offsets DuckDB committed; retried until the store answers again (or the sink stops). */
-    private void rewind(KafkaConsumer<byte[], byte[]> c, Connection conn) throws InterruptedException {
-        while (running) {
+    /**
+     * After a failed write: counts it, backs off, opens a fresh connection (a failed one may be unusable) and
+     * seeks back to the offsets DuckDB committed; gives up after {@link #MAX_WRITE_FAILURES} in a row.
+     */
+    private Connection retry(KafkaConsumer<byte[], byte[]> c, Connection conn, Exception cause) throws Exception {
+        while (true) {
+            metrics.error(ComponentMetrics.WRITE);
+            writeFailures++;
+            if (writeFailures >= MAX_WRITE_FAILURES) {
+                throw new IllegalStateException(
+                        "duckdb sink: " + writeFailures + " writes in a row failed; the last: " + cause, cause);
+            }
+            long backoff = Math.min(30_000, 200L << Math.min(writeFailures - 1, 8));
+            LOG.warn("duckdb sink: write failed ({} in a row), retrying in {} ms: {}", writeFailures, backoff, cause);
+            pause(backoff);
+            if (!running) {
+                return conn;
+            }
             try {
-                try {
-                    conn.rollback();
-                } catch (SQLException ignored) {
-                    // nothing to roll back
-                }
+                conn.close();
+            } catch (SQLException ignored) {
+                // a broken connection may not close cleanly
+            }
+            try {
+                conn = store.connect();
+                conn.setAutoCommit(false);
                 assign(c, conn);
-                return;
+                return conn;
             } catch (SQLException | RuntimeException e) {
-                metrics.error(ComponentMetrics.WRITE);
-                writeFailures++;
-                LOG.warn("duckdb sink: cannot read its offsets ({}), retrying: {}", writeFailures, e.toString());
-                pause(Math.min(30_000, 200L << Math.min(writeFailures - 1, 8)));
+                cause = e;
             }
         }
     }
