@@ -9,7 +9,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "sluice 0.1.0",
         description = "Real-time event pipelines: one pipeline file from raw events to live numbers.",
-        subcommands = {RunCommand.class, DemoCommand.class, LintCommand.class, SchemaCommand.class, LagCommand.class})
+        subcommands = {
+            RunCommand.class,
+            DemoCommand.class,
+            LintCommand.class,
+            SchemaCommand.class,
+            LagCommand.class,
+            dev.sluice.cli.loadgen.LoadgenCommand.class,
+            dev.sluice.cli.loadgen.VerifyCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

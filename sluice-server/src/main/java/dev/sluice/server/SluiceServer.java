@@ -103,6 +103,7 @@ public final class SluiceServer implements AutoCloseable {
             });
         }
         app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store));
+        app.get("/v1/views/{view}/truth", ctx -> recompute(ctx, pipeline, store));
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
         app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
         app.get("/health/live", ctx -> {
@@ -238,6 +239,42 @@ public final class SluiceServer implements AutoCloseable {
         }
         List<Map<String, Object>> rows = store.queryView(view, from, to, where);
         ctx.json(Map.of("view", name, "rows", rows));
+    }
+
+    /**
+     * {@code GET /v1/views/{view}/truth}: the view recomputed from the raw events in the store, the plain way
+     * ({@link dev.sluice.processor.truth.ViewTruth}), for {@code sluice verify --recompute}.
+     */
+    private static void recompute(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
+        String name = ctx.pathParam("view");
+        ViewDef view = pipeline.views().get(name);
+        if (view == null) {
+            ctx.status(404)
+                    .json(Map.of(
+                            "error",
+                            "unknown view '" + name + "'",
+                            "views",
+                            pipeline.views().keySet()));
+            return;
+        }
+        var truth = new dev.sluice.processor.truth.ViewTruth(
+                view, pipeline.stream(view.from()).timeField());
+        long[] events = new long[1];
+        store.forEachRaw(view.from(), e -> {
+            events[0]++;
+            truth.add(e);
+        });
+        Map<String, Object> measures = new LinkedHashMap<>();
+        view.measures().forEach(m -> measures.put(m.name(), m.kind().keyword()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("view", name);
+        out.put("raw_events", events[0]);
+        out.put("skipped", truth.skipped());
+        out.put("windowed", view.window() != null);
+        out.put("group_by", view.groupBy());
+        out.put("measures", measures);
+        out.put("rows", truth.rows());
+        ctx.json(out);
     }
 
     private static int limit(Context ctx) {

@@ -174,6 +174,51 @@ public final class DuckDbStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Every raw event stored for a stream, as JSON (timestamps as RFC 3339 text, absent fields left out), in no
+     * particular order.
+     */
+    public void forEachRaw(
+            String stream, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> each)
+            throws SQLException {
+        var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT * FROM " + Columns.quote(stream))) {
+            var md = rs.getMetaData();
+            while (rs.next()) {
+                var o = f.objectNode();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    Object v = rs.getObject(i);
+                    String col = md.getColumnLabel(i);
+                    switch (v) {
+                        case null -> {}
+                        case Timestamp t ->
+                            o.put(
+                                    col,
+                                    EventTime.format(t.toLocalDateTime()
+                                            .toInstant(ZoneOffset.UTC)
+                                            .toEpochMilli()));
+                        case java.time.LocalDateTime t ->
+                            o.put(
+                                    col,
+                                    EventTime.format(t.toInstant(ZoneOffset.UTC).toEpochMilli()));
+                        case java.time.OffsetDateTime t ->
+                            o.put(col, EventTime.format(t.toInstant().toEpochMilli()));
+                        case Long n -> o.put(col, n);
+                        case Integer n -> o.put(col, n);
+                        case Double n -> o.put(col, n);
+                        case Float n -> o.put(col, n);
+                        case java.math.BigDecimal n -> o.put(col, n);
+                        case Boolean b -> o.put(col, b);
+                        default -> o.put(col, v.toString());
+                    }
+                }
+                each.accept(o);
+            }
+        }
+    }
+
     /** Raw events stored for a stream. */
     public long countRaw(String stream) throws SQLException {
         try (Connection c = connect();
