@@ -56,6 +56,18 @@ public final class LoadgenCommand implements Callable<Integer> {
     /** The last run's summary, for tests. */
     LoadRun.Summary summary;
 
+    /** The last run's figures (sent, acknowledged, refused, failed, seconds, rate, ...), for benchmarks. */
+    public java.util.Map<String, Object> summary() {
+        return summary == null ? java.util.Map.of() : summary.toMap();
+    }
+
+    /** Where progress and the summary go. */
+    public LoadgenCommand output(PrintStream o) {
+        this.out = o;
+        this.err = o;
+        return this;
+    }
+
     @Override
     public Integer call() throws Exception {
         Scenario s;

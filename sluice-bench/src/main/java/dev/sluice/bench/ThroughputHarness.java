@@ -1,0 +1,526 @@
+package dev.sluice.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sluice.cli.loadgen.Events;
+import dev.sluice.cli.loadgen.LoadgenCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The throughput harness (BENCHMARKS.md, "Throughput"): in one run on one machine, the limit (raw Kafka produce +
+ * consume of the pipeline's own records on Sluice's own broker, and DuckDB's bulk append of the same rows),
+ * Sluice's sustained end-to-end rate (the highest rate of a ladder it holds with lag staying bounded, raw rows
+ * stored and the ecommerce view maintained), HTTP ingest of NDJSON batches, and the server's memory at rest and
+ * under load. {@code --smoke} runs every measurement briefly; a test does that so the harness cannot rot.
+ */
+public final class ThroughputHarness {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    record Config(
+            Path home,
+            Path out,
+            int rawEvents,
+            int duckdbRows,
+            List<Integer> rates,
+            int stepSeconds,
+            int ingestEvents,
+            int drainSeconds) {
+        static Config defaults(Path home) {
+            return new Config(
+                    home,
+                    home.resolve("sluice-bench/target/harness"),
+                    1_000_000,
+                    1_000_000,
+                    List.of(2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000),
+                    60,
+                    300_000,
+                    180);
+        }
+
+        static Config smoke(Path home, Path out) {
+            return new Config(home, out, 20_000, 20_000, List.of(500, 1_000), 4, 4_000, 60);
+        }
+    }
+
+    private final Config c;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<String, Object> report = new LinkedHashMap<>();
+
+    ThroughputHarness(Config c) {
+        this.c = c;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(".").toAbsolutePath().normalize();
+        boolean smoke = false;
+        List<String> a = Arrays.asList(args);
+        Config c = null;
+        for (int i = 0; i < a.size(); i++) {
+            switch (a.get(i)) {
+                case "--home" -> home = Path.of(a.get(++i)).toAbsolutePath().normalize();
+                case "--smoke" -> smoke = true;
+                default -> {}
+            }
+        }
+        c = smoke ? Config.smoke(home, home.resolve("sluice-bench/target/harness-smoke")) : Config.defaults(home);
+        for (int i = 0; i < a.size(); i++) {
+            switch (a.get(i)) {
+                case "--out" -> c = with(c, "out", a.get(++i));
+                case "--raw-events" -> c = with(c, "raw", a.get(++i));
+                case "--rates" -> c = with(c, "rates", a.get(++i));
+                case "--step-seconds" -> c = with(c, "step", a.get(++i));
+                case "--ingest-events" -> c = with(c, "ingest", a.get(++i));
+                default -> {}
+            }
+        }
+        Map<String, Object> r = new ThroughputHarness(c).run();
+        System.out.println(markdown(r));
+    }
+
+    private static Config with(Config c, String what, String v) {
+        return switch (what) {
+            case "out" ->
+                new Config(
+                        c.home(),
+                        Path.of(v),
+                        c.rawEvents(),
+                        c.duckdbRows(),
+                        c.rates(),
+                        c.stepSeconds(),
+                        c.ingestEvents(),
+                        c.drainSeconds());
+            case "raw" ->
+                new Config(
+                        c.home(),
+                        c.out(),
+                        Integer.parseInt(v),
+                        Integer.parseInt(v),
+                        c.rates(),
+                        c.stepSeconds(),
+                        c.ingestEvents(),
+                        c.drainSeconds());
+            case "rates" ->
+                new Config(
+                        c.home(),
+                        c.out(),
+                        c.rawEvents(),
+                        c.duckdbRows(),
+                        Arrays.stream(v.split(",")).map(Integer::parseInt).toList(),
+                        c.stepSeconds(),
+                        c.ingestEvents(),
+                        c.drainSeconds());
+            case "step" ->
+                new Config(
+                        c.home(),
+                        c.out(),
+                        c.rawEvents(),
+                        c.duckdbRows(),
+                        c.rates(),
+                        Integer.parseInt(v),
+                        c.ingestEvents(),
+                        c.drainSeconds());
+            default ->
+                new Config(
+                        c.home(),
+                        c.out(),
+                        c.rawEvents(),
+                        c.duckdbRows(),
+                        c.rates(),
+                        c.stepSeconds(),
+                        Integer.parseInt(v),
+                        c.drainSeconds());
+        };
+    }
+
+    Map<String, Object> run() throws Exception {
+        Files.createDirectories(c.out());
+        Path scenario = c.home().resolve("examples/ecommerce/loadgen.yaml");
+        report.put("machine", machine());
+        report.put("started", Instant.now().toString());
+        try (SluiceChild s =
+                SluiceChild.start(c.home(), c.home().resolve("examples/ecommerce/pipeline.yaml"), c.out())) {
+            Thread.sleep(3_000);
+            long rssRest = s.rssBytes();
+            report.put("rss_rest_mb", rssRest / (1024 * 1024));
+            log("sluice up (pid %d), RSS at rest %d MB", s.process.pid(), rssRest >> 20);
+
+            List<Events.Record> records = Events.valid(scenario, c.rawEvents(), 7, 20_000, System.currentTimeMillis());
+            long bytes = records.stream().mapToLong(r -> r.value().length).sum();
+            report.put("record_bytes_avg", bytes / records.size());
+            report.put("kafka_limit", kafkaLimit(s.bootstrap(), records));
+            report.put("duckdb_limit", duckdbLimit(records.subList(0, Math.min(records.size(), c.duckdbRows()))));
+
+            AtomicLong maxRss = new AtomicLong(rssRest);
+            Thread rssSampler = Thread.ofPlatform().daemon().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    maxRss.accumulateAndGet(s.rssBytes(), Math::max);
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                report.put("sustained", ladder(s, scenario));
+                report.put("http_ingest", httpIngest(s, scenario));
+            } finally {
+                rssSampler.interrupt();
+            }
+            report.put("rss_load_max_mb", maxRss.get() >> 20);
+        }
+        report.put("finished", Instant.now().toString());
+        Files.writeString(c.out().resolve("harness.json"), JSON.writeValueAsString(report));
+        Files.writeString(c.out().resolve("harness.md"), markdown(report));
+        return report;
+    }
+
+    // ---------------------------------------------------------------- the limits
+
+    /** Produce every record to a fresh 3-partition topic while a consumer reads them back; the rate until it has all. */
+    Map<String, Object> kafkaLimit(String bootstrap, List<Events.Record> records) throws Exception {
+        String topic = "bench-raw-" + System.nanoTime();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Map<String, Object> pc = new LinkedHashMap<>();
+        pc.put("bootstrap.servers", bootstrap);
+        pc.put("acks", "all");
+        pc.put("linger.ms", 5);
+        pc.put("compression.type", "lz4");
+        pc.put("batch.size", 256 * 1024);
+        Map<String, Object> cc = new LinkedHashMap<>();
+        cc.put("bootstrap.servers", bootstrap);
+        cc.put("group.id", topic + "-reader");
+        cc.put("auto.offset.reset", "earliest");
+        cc.put("max.poll.records", 10_000);
+        int n = records.size();
+        AtomicLong consumed = new AtomicLong();
+        long[] done = new long[1];
+        long t0 = System.nanoTime();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try (KafkaConsumer<byte[], byte[]> cons =
+                    new KafkaConsumer<>(cc, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                cons.subscribe(List.of(topic));
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+                while (consumed.get() < n && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : cons.poll(Duration.ofMillis(100))) {
+                        if (r.value() != null) {
+                            consumed.incrementAndGet();
+                        }
+                    }
+                }
+                done[0] = System.nanoTime();
+            }
+        });
+        long produced;
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Events.Record r : records) {
+                p.send(new ProducerRecord<>(topic, r.key(), r.value()));
+            }
+            p.flush();
+            produced = System.nanoTime();
+        }
+        reader.join();
+        double produceSeconds = (produced - t0) / 1e9;
+        double bothSeconds = (done[0] - t0) / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("records", n);
+        m.put("produce_per_s", Math.round(n / produceSeconds));
+        m.put("produce_consume_per_s", Math.round(n / bothSeconds));
+        log(
+                "kafka limit: %,d records produced at %,.0f/s; produced and consumed at %,.0f/s",
+                n, n / produceSeconds, n / bothSeconds);
+        return m;
+    }
+
+    /** DuckDB's appender into a plain table of the raw columns: rows per second, including the commit. */
+    Map<String, Object> duckdbLimit(List<Events.Record> records) throws Exception {
+        Path file = c.out().resolve("bench-" + System.nanoTime() + ".duckdb");
+        List<JsonNode> rows = new ArrayList<>(records.size());
+        for (Events.Record r : records) {
+            rows.add(JSON.readTree(r.value()));
+        }
+        String[] cols = {"event_id", "order_id", "user_id", "country", "currency", "amount", "status", "created_at"};
+        long t0;
+        long t1;
+        try (Connection conn = DriverManager.getConnection("jdbc:duckdb:" + file)) {
+            try (Statement st = conn.createStatement()) {
+                st.execute("CREATE TABLE orders (event_id VARCHAR, order_id VARCHAR, user_id VARCHAR, country VARCHAR,"
+                        + " currency VARCHAR, amount DOUBLE, status VARCHAR, created_at TIMESTAMP)");
+            }
+            conn.setAutoCommit(false);
+            t0 = System.nanoTime();
+            try (DuckDBAppender app =
+                    ((DuckDBConnection) conn).createAppender(DuckDBConnection.DEFAULT_SCHEMA, "orders")) {
+                for (JsonNode e : rows) {
+                    app.beginRow();
+                    for (String col : cols) {
+                        JsonNode v = e.get(col);
+                        if (v == null) {
+                            app.appendNull();
+                        } else if (col.equals("amount")) {
+                            app.append(v.asDouble());
+                        } else if (col.equals("created_at")) {
+                            app.appendEpochMicros(Instant.parse(v.asText()).toEpochMilli() * 1000);
+                        } else {
+                            app.append(v.asText());
+                        }
+                    }
+                    app.endRow();
+                }
+                app.flush();
+            }
+            conn.commit();
+            t1 = System.nanoTime();
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(Path.of(file + ".wal"));
+        }
+        double seconds = (t1 - t0) / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rows", rows.size());
+        m.put("append_per_s", Math.round(rows.size() / seconds));
+        log("duckdb limit: %,d rows appended at %,.0f/s", rows.size(), rows.size() / seconds);
+        return m;
+    }
+
+    // ---------------------------------------------------------------- Sluice
+
+    /** The larger of the processor's and the sink's lag (offsets, all their input topics), from /v1/lag. */
+    long lag(SluiceChild s) throws Exception {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(s.base + "/v1/lag"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        long max = 0;
+        for (JsonNode g : JSON.readTree(r.body()).path("groups")) {
+            max = Math.max(max, g.path("lag").asLong());
+        }
+        return max;
+    }
+
+    /**
+     * Each rate of the ladder for a step: orders produced to the stream topic (as HTTP ingest writes them after
+     * validation) at that rate; the rate holds when the producer kept the rate, and at the end of the step the lag
+     * is under five seconds' worth of events and did not grow by more than half a second's worth over the last
+     * third. (Lag counts offsets of all a group's input topics, transaction markers included, so a group keeping
+     * up shows some.) Stops at the first rate that does not hold.
+     */
+    Map<String, Object> ladder(SluiceChild s, Path scenario) throws Exception {
+        List<Map<String, Object>> steps = new ArrayList<>();
+        int held = 0;
+        Map<String, Object> pc = new LinkedHashMap<>();
+        pc.put("bootstrap.servers", s.bootstrap());
+        pc.put("acks", "all");
+        pc.put("linger.ms", 5);
+        pc.put("compression.type", "lz4");
+        long seed = 100;
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int rate : c.rates()) {
+                long n = (long) rate * c.stepSeconds();
+                List<Events.Record> recs = Events.valid(scenario, n, seed++, rate, System.currentTimeMillis());
+                log("sustained: %,d events/s for %d s", rate, c.stepSeconds());
+                long t0 = System.nanoTime();
+                long[] lagAt = new long[c.stepSeconds() + 1];
+                int sec = 0;
+                for (int i = 0; i < recs.size(); i++) {
+                    long due = t0 + (long) (i * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 1_000_000) {
+                        Thread.sleep(wait / 1_000_000);
+                    }
+                    Events.Record r = recs.get(i);
+                    p.send(new ProducerRecord<>("ecommerce.orders", r.key(), r.value()));
+                    int now = (int) ((System.nanoTime() - t0) / 1_000_000_000L);
+                    if (now > sec && now <= c.stepSeconds()) {
+                        sec = now;
+                        lagAt[sec] = lag(s);
+                    }
+                }
+                p.flush();
+                double sendSeconds = (System.nanoTime() - t0) / 1e9;
+                long endLag = lag(s);
+                long thirdLag = lagAt[Math.max(1, c.stepSeconds() * 2 / 3)];
+                boolean sentOnTime = sendSeconds < c.stepSeconds() * 1.1;
+                boolean holds = sentOnTime && endLag <= 5L * rate && endLag - thirdLag <= rate / 2;
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("rate", rate);
+                step.put("send_seconds", Math.round(sendSeconds * 10) / 10.0);
+                step.put("lag_two_thirds", thirdLag);
+                step.put("lag_end", endLag);
+                step.put("holds", holds);
+                long drainStart = System.nanoTime();
+                long l = endLag;
+                while (l > 0 && System.nanoTime() - drainStart < TimeUnit.SECONDS.toNanos(c.drainSeconds())) {
+                    Thread.sleep(500);
+                    l = lag(s);
+                }
+                double drain = (System.nanoTime() - drainStart) / 1e9;
+                step.put("drain_seconds", Math.round(drain * 10) / 10.0);
+                // what the processor and sink actually got through: the step's events over send + drain time
+                step.put("processed_per_s", l == 0 ? Math.round(n / (sendSeconds + drain)) : null);
+                steps.add(step);
+                log("  %s", step);
+                if (!holds || l > 0) {
+                    break;
+                }
+                held = rate;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step_seconds", c.stepSeconds());
+        m.put("held_per_s", held);
+        m.put("steps", steps);
+        return m;
+    }
+
+    /** sluice loadgen at full speed over HTTP (NDJSON batches of 500, 4 in flight), the scenario's faults included. */
+    Map<String, Object> httpIngest(SluiceChild s, Path scenario) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadgenCommand cmd = new LoadgenCommand().output(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int exit = new picocli.CommandLine(cmd)
+                .execute(
+                        scenario.toString(),
+                        "--url",
+                        s.base,
+                        "--events",
+                        Integer.toString(c.ingestEvents()),
+                        "--rate",
+                        "100000000");
+        Map<String, Object> m = new LinkedHashMap<>(cmd.summary());
+        m.put("exit", exit);
+        log("http ingest: %s", m);
+        return m;
+    }
+
+    // ---------------------------------------------------------------- report
+
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("java", Runtime.version().toString());
+        try {
+            m.put(
+                    "memory_gb",
+                    Math.round(Long.parseLong(Files.readAllLines(Path.of("/proc/meminfo"))
+                                    .get(0)
+                                    .replaceAll("\\D+", ""))
+                            / 1024.0
+                            / 1024.0));
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    m.put("cpu", line.substring(line.indexOf(':') + 1).trim());
+                    break;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    static String markdown(Map<String, Object> r) {
+        Map<String, Object> k = (Map<String, Object>) r.get("kafka_limit");
+        Map<String, Object> d = (Map<String, Object>) r.get("duckdb_limit");
+        Map<String, Object> s = (Map<String, Object>) r.get("sustained");
+        Map<String, Object> h = (Map<String, Object>) r.get("http_ingest");
+        double kafka = ((Number) k.get("produce_consume_per_s")).doubleValue();
+        double held = ((Number) s.get("held_per_s")).doubleValue();
+        double ingest = ((Number) h.getOrDefault("rate", 0)).doubleValue();
+        StringBuilder b = new StringBuilder();
+        b.append("| measure | value | ratio | target | gap |\n|---|---|---|---|---|\n");
+        b.append(String.format(
+                Locale.ROOT,
+                "| raw Kafka produce+consume, %,d records (the limit) | %,.0f/s | 1.00 | | |%n",
+                ((Number) k.get("records")).longValue(),
+                kafka));
+        b.append(String.format(
+                Locale.ROOT,
+                "| raw Kafka produce only | %,d/s | | | |%n",
+                ((Number) k.get("produce_per_s")).longValue()));
+        b.append(String.format(
+                Locale.ROOT,
+                "| DuckDB bulk append, %,d rows (the store's limit) | %,d/s | | | |%n",
+                ((Number) d.get("rows")).longValue(),
+                ((Number) d.get("append_per_s")).longValue()));
+        b.append(String.format(
+                Locale.ROOT,
+                "| Sluice sustained (raw stored + view), %d s steps | %,.0f/s | %.3f of Kafka | ≥ 200,000/s and ≥ 0.5 | %s |%n",
+                ((Number) s.get("step_seconds")).intValue(),
+                held,
+                held / kafka,
+                held >= 200_000 && held / kafka >= 0.5
+                        ? "met"
+                        : String.format(Locale.ROOT, "%.0f× short", 200_000 / Math.max(held, 1))));
+        b.append(String.format(
+                Locale.ROOT,
+                "| HTTP ingest, NDJSON batches of 500 | %,.0f/s | %.3f of Kafka | ≥ 150,000/s | %s |%n",
+                ingest,
+                ingest / kafka,
+                ingest >= 150_000 ? "met" : String.format(Locale.ROOT, "%.1f× short", 150_000 / Math.max(ingest, 1))));
+        b.append(String.format(
+                Locale.ROOT,
+                "| server RSS at rest / under load (max) | %s MB / %s MB | | | |%n",
+                r.get("rss_rest_mb"),
+                r.get("rss_load_max_mb")));
+        b.append(
+                "\nLadder steps:\n\n| rate/s | sent in s | lag at 2/3 | lag at end | holds | drained in s | processed/s |\n|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> st : (List<Map<String, Object>>) s.get("steps")) {
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %,d | %s | %,d | %,d | %s | %s | %s |%n",
+                    ((Number) st.get("rate")).intValue(),
+                    st.get("send_seconds"),
+                    ((Number) st.get("lag_two_thirds")).longValue(),
+                    ((Number) st.get("lag_end")).longValue(),
+                    st.get("holds"),
+                    st.get("drain_seconds"),
+                    st.get("processed_per_s") == null
+                            ? "-"
+                            : String.format(Locale.ROOT, "%,d", ((Number) st.get("processed_per_s")).longValue())));
+        }
+        return b.toString();
+    }
+
+    static void log(String format, Object... args) {
+        System.err.println(
+                "[" + Instant.now().toString().substring(11, 19) + "] " + String.format(Locale.ROOT, format, args));
+    }
+}
