@@ -56,7 +56,9 @@ public final class ThroughputHarness {
             List<Integer> rates,
             int stepSeconds,
             int ingestEvents,
-            int drainSeconds) {
+            int drainSeconds,
+            List<Integer> latencyRates,
+            int latencySeconds) {
         static Config defaults(Path home) {
             return new Config(
                     home,
@@ -66,11 +68,13 @@ public final class ThroughputHarness {
                     List.of(2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000),
                     60,
                     300_000,
-                    180);
+                    180,
+                    List.of(1_000, 5_000, 20_000),
+                    30);
         }
 
         static Config smoke(Path home, Path out) {
-            return new Config(home, out, 20_000, 20_000, List.of(500, 1_000), 4, 4_000, 60);
+            return new Config(home, out, 20_000, 20_000, List.of(500, 1_000), 4, 4_000, 60, List.of(200), 4);
         }
     }
 
@@ -120,7 +124,9 @@ public final class ThroughputHarness {
                         c.rates(),
                         c.stepSeconds(),
                         c.ingestEvents(),
-                        c.drainSeconds());
+                        c.drainSeconds(),
+                        c.latencyRates(),
+                        c.latencySeconds());
             case "raw" ->
                 new Config(
                         c.home(),
@@ -130,7 +136,9 @@ public final class ThroughputHarness {
                         c.rates(),
                         c.stepSeconds(),
                         c.ingestEvents(),
-                        c.drainSeconds());
+                        c.drainSeconds(),
+                        c.latencyRates(),
+                        c.latencySeconds());
             case "rates" ->
                 new Config(
                         c.home(),
@@ -140,7 +148,9 @@ public final class ThroughputHarness {
                         Arrays.stream(v.split(",")).map(Integer::parseInt).toList(),
                         c.stepSeconds(),
                         c.ingestEvents(),
-                        c.drainSeconds());
+                        c.drainSeconds(),
+                        c.latencyRates(),
+                        c.latencySeconds());
             case "step" ->
                 new Config(
                         c.home(),
@@ -150,7 +160,9 @@ public final class ThroughputHarness {
                         c.rates(),
                         Integer.parseInt(v),
                         c.ingestEvents(),
-                        c.drainSeconds());
+                        c.drainSeconds(),
+                        c.latencyRates(),
+                        c.latencySeconds());
             default ->
                 new Config(
                         c.home(),
@@ -160,7 +172,9 @@ public final class ThroughputHarness {
                         c.rates(),
                         c.stepSeconds(),
                         Integer.parseInt(v),
-                        c.drainSeconds());
+                        c.drainSeconds(),
+                        c.latencyRates(),
+                        c.latencySeconds());
         };
     }
 
@@ -195,6 +209,7 @@ public final class ThroughputHarness {
             });
             try {
                 report.put("sustained", ladder(s, scenario));
+                report.put("latency", latency(s, scenario));
                 report.put("http_ingest", httpIngest(s, scenario));
             } finally {
                 rssSampler.interrupt();
@@ -410,6 +425,99 @@ public final class ThroughputHarness {
         return m;
     }
 
+    /**
+     * End-to-end latency at fixed rates: orders produced to the stream topic on a fixed schedule, each stamped
+     * (in its {@code sent_at}, the stream's source time) with the time it was <em>due</em>, not the time it went
+     * out, so a stall of the producer counts against the system (no coordinated omission); one SSE client on
+     * {@code /v1/live/gmv_by_country} records receipt − {@code source_ms} of every update in an HdrHistogram.
+     */
+    Map<String, Object> latency(SluiceChild s, Path scenario) throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<String> stamp = Events.sourceTimeFields(scenario);
+        Map<String, Object> pc = new LinkedHashMap<>();
+        pc.put("bootstrap.servers", s.bootstrap());
+        pc.put("acks", "all");
+        pc.put("linger.ms", 1);
+        pc.put("compression.type", "lz4");
+        long seed = 500;
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int rate : c.latencyRates()) {
+                long n = (long) rate * c.latencySeconds();
+                long start = System.currentTimeMillis() + 2_000;
+                List<Events.Record> recs = Events.valid(scenario, n, seed++, rate, start);
+                org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3_600_000L, 3);
+                AtomicLong received = new AtomicLong();
+                HttpResponse<java.util.stream.Stream<String>> sse = http.send(
+                        HttpRequest.newBuilder(URI.create(s.base + "/v1/live/gmv_by_country"))
+                                .header("Accept", "text/event-stream")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines());
+                Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        sse.body().forEach(line -> {
+                            int at = line.indexOf("\"source_ms\":");
+                            if (line.startsWith("data:") && at > 0) {
+                                long now = System.currentTimeMillis();
+                                int end = at + 12;
+                                while (end < line.length() && Character.isDigit(line.charAt(end))) {
+                                    end++;
+                                }
+                                long src = Long.parseLong(line.substring(at + 12, end));
+                                if (src >= start) {
+                                    synchronized (h) {
+                                        h.recordValue(Math.max(0, Math.min(now - src, 3_600_000L)));
+                                    }
+                                    received.incrementAndGet();
+                                }
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        // closed
+                    }
+                });
+                while (System.currentTimeMillis() < start) {
+                    Thread.sleep(10);
+                }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < recs.size(); i++) {
+                    long dueNanos = (long) (i * 1e9 / rate);
+                    long wait = t0 + dueNanos - System.nanoTime();
+                    if (wait > 1_000_000) {
+                        Thread.sleep(wait / 1_000_000);
+                    }
+                    Events.Record r = recs.get(i);
+                    String due =
+                            Instant.ofEpochMilli(start + dueNanos / 1_000_000).toString();
+                    stamp.forEach(f -> r.event().put(f, due));
+                    p.send(new ProducerRecord<>(
+                            "ecommerce.orders", r.key(), r.event().toString().getBytes(StandardCharsets.UTF_8)));
+                }
+                p.flush();
+                Thread.sleep(3_000); // the last updates arrive
+                sse.body().close();
+                reader.interrupt();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("rate", rate);
+                m.put("seconds", c.latencySeconds());
+                synchronized (h) {
+                    m.put("updates", h.getTotalCount());
+                    m.put("p50_ms", h.getValueAtPercentile(50));
+                    m.put("p99_ms", h.getValueAtPercentile(99));
+                    m.put("p999_ms", h.getValueAtPercentile(99.9));
+                    m.put("max_ms", h.getMaxValue());
+                }
+                log("latency at %,d/s: %s", rate, m);
+                out.add(m);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(c.drainSeconds());
+                while (lag(s) > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
+                }
+            }
+        }
+        return Map.of("rates", out);
+    }
+
     /** sluice loadgen at full speed over HTTP (NDJSON batches of 500, 4 in flight), the scenario's faults included. */
     Map<String, Object> httpIngest(SluiceChild s, Path scenario) throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -500,6 +608,22 @@ public final class ThroughputHarness {
                 "| server RSS at rest / under load (max) | %s MB / %s MB | | | |%n",
                 r.get("rss_rest_mb"),
                 r.get("rss_load_max_mb")));
+        b.append(
+                "\nEnd-to-end latency (source time → update received by an SSE client), one client:\n\n"
+                        + "| rate/s | updates | p50 ms | p99 ms | p99.9 ms | max ms | target |\n|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> l :
+                (List<Map<String, Object>>) ((Map<String, Object>) r.get("latency")).get("rates")) {
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %,d | %,d | %s | %s | %s | %s | %s |%n",
+                    ((Number) l.get("rate")).intValue(),
+                    ((Number) l.get("updates")).longValue(),
+                    l.get("p50_ms"),
+                    l.get("p99_ms"),
+                    l.get("p999_ms"),
+                    l.get("max_ms"),
+                    ((Number) l.get("rate")).intValue() == 20_000 ? "p99 ≤ 100 ms" : ""));
+        }
         b.append(
                 "\nLadder steps:\n\n| rate/s | sent in s | lag at 2/3 | lag at end | holds | drained in s | processed/s |\n|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> st : (List<Map<String, Object>>) s.get("steps")) {

@@ -35,6 +35,13 @@ class HarnessSmokeIT {
         List<Map<String, Object>> steps = (List<Map<String, Object>>) sustained.get("steps");
         assertThat(steps).isNotEmpty();
         assertThat(steps.get(0)).containsKeys("rate", "lag_end", "holds", "processed_per_s");
+        List<Map<String, Object>> latency =
+                (List<Map<String, Object>>) ((Map<String, Object>) r.get("latency")).get("rates");
+        assertThat(latency).hasSize(1);
+        assertThat(((Number) latency.get(0).get("updates")).longValue())
+                .as("updates received by the SSE client")
+                .isPositive();
+        assertThat(latency.get(0)).containsKeys("p50_ms", "p99_ms", "p999_ms");
         Map<String, Object> ingest = (Map<String, Object>) r.get("http_ingest");
         assertThat(ingest.get("exit")).isEqualTo(0);
         assertThat(((Number) ingest.get("sent")).longValue()).isEqualTo(4_000);
@@ -50,6 +57,7 @@ class HarnessSmokeIT {
                 .contains("Sluice sustained")
                 .contains("HTTP ingest")
                 .contains("server RSS")
+                .contains("End-to-end latency")
                 .contains("Ladder steps");
         assertThat(out.resolve("harness.json")).exists();
     }

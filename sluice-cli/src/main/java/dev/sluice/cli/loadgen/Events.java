@@ -10,8 +10,13 @@ import java.util.List;
 public final class Events {
     private Events() {}
 
-    /** One event: its Kafka key (the stream's key field, else its id) and its JSON. */
-    public record Record(byte[] key, byte[] value) {}
+    /** One event: its Kafka key (the stream's key field, else its id), its JSON, and the event itself. */
+    public record Record(byte[] key, byte[] value, com.fasterxml.jackson.databind.node.ObjectNode event) {}
+
+    /** The fields of a scenario stamped with the time an event is sent ({@code time: source}). */
+    public static List<String> sourceTimeFields(Path scenarioFile) throws Exception {
+        return Scenario.load(scenarioFile).sourceTimeFields();
+    }
 
     /**
      * The first {@code n} valid events of a scenario (faults and duplicates left out: every one counts once), their
@@ -34,7 +39,8 @@ public final class Events {
             stamped.forEach(f -> g.event().put(f, now));
             out.add(new Record(
                     g.event().path(keyField).asText(g.id()).getBytes(StandardCharsets.UTF_8),
-                    g.event().toString().getBytes(StandardCharsets.UTF_8)));
+                    g.event().toString().getBytes(StandardCharsets.UTF_8),
+                    g.event()));
         }
         return out;
     }

@@ -221,6 +221,7 @@ public final class LiveHub implements AutoCloseable {
         o.put("stale", l.seconds() * 1000 > view.sla().toMillis());
         o.put("latency_ms", latencyMs);
         o.put("emitted_ms", r.emittedMs());
+        o.put("source_ms", r.sourceMs());
         String rowKey = r.windowStart() + "|" + r.groupKey();
         Message m = new Message("update", view.name(), id, rowKey, r.groupMap(view), o.toString(), r.sourceMs());
         Deque<Message> buf = replay.get(view.name());
