@@ -23,6 +23,10 @@ public final class EventTime {
             return v.longValue();
         }
         if (v.isTextual()) {
+            long fast = parseFast(v.textValue());
+            if (fast != Long.MIN_VALUE) {
+                return fast;
+            }
             try {
                 return OffsetDateTime.parse(v.textValue(), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
                         .toInstant()
@@ -33,6 +37,81 @@ public final class EventTime {
             }
         }
         throw new IllegalArgumentException("time field '" + field + "' is neither RFC 3339 text nor epoch ms");
+    }
+
+    /**
+     * The common shapes of RFC 3339, {@code 2026-11-25T17:03:39Z}, {@code 2026-11-25T17:03:39.155Z} (any number of
+     * fraction digits) and {@code ...+01:00}, read by hand: the formatter-based parse cost a twentieth of the
+     * processor's time in a profile. Returns {@link Long#MIN_VALUE} for anything else (the formatter decides then).
+     */
+    static long parseFast(String t) {
+        int n = t.length();
+        if (n < 20
+                || t.charAt(4) != '-'
+                || t.charAt(7) != '-'
+                || (t.charAt(10) != 'T' && t.charAt(10) != 't')
+                || t.charAt(13) != ':'
+                || t.charAt(16) != ':') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        int i = 19;
+        long millis = 0;
+        if (i < n && t.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+                if (i - start < 3) {
+                    millis = millis * 10 + (t.charAt(i) - '0');
+                }
+                i++;
+            }
+            if (i == start) {
+                return Long.MIN_VALUE;
+            }
+            for (int k = Math.min(i - start, 3); k < 3; k++) {
+                millis *= 10;
+            }
+        }
+        long offsetSeconds;
+        if (i == n - 1 && (t.charAt(i) == 'Z' || t.charAt(i) == 'z')) {
+            offsetSeconds = 0;
+        } else if (i == n - 6 && (t.charAt(i) == '+' || t.charAt(i) == '-') && t.charAt(i + 3) == ':') {
+            int oh = digits(t, i + 1, 2);
+            int om = digits(t, i + 4, 2);
+            if ((oh | om) < 0 || oh > 23 || om > 59) {
+                return Long.MIN_VALUE;
+            }
+            offsetSeconds = (t.charAt(i) == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+        } else {
+            return Long.MIN_VALUE;
+        }
+        long epochDay;
+        try {
+            epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+        } catch (java.time.DateTimeException e) {
+            return Long.MIN_VALUE; // e.g. February 30th: the formatter gives the message
+        }
+        return ((epochDay * 86_400 + hour * 3600L + minute * 60L + second) - offsetSeconds) * 1000 + millis;
+    }
+
+    private static int digits(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /** RFC 3339 in UTC with millisecond precision, as the HTTP API writes times. */

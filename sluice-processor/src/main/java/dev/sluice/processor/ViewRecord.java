@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -97,10 +96,12 @@ public record ViewRecord(
             o.set("measures", JSON.valueToTree(state.results()));
             o.put("source_ms", sourceMs);
             o.put("emitted_ms", emittedMs);
-            o.put("state", Base64.getEncoder().encodeToString(state.toBytes()));
+            // a binary node: Jackson writes the base64 straight into its buffer (a text node would be
+            // scanned for characters to escape, which cost a fifth of the processor's time in a profile)
+            o.put("state", state.toBytes());
         } else {
             o.put("event_id", eventId);
-            o.put("delta", Base64.getEncoder().encodeToString(state.toBytes()));
+            o.put("delta", state.toBytes());
         }
         try {
             return JSON.writeValueAsBytes(o);
@@ -119,8 +120,7 @@ public record ViewRecord(
                 JsonNode v = g.get(f);
                 group.add(v == null || v.isNull() ? null : JSON.treeToValue(v, Object.class));
             }
-            byte[] state = Base64.getDecoder()
-                    .decode(o.get(kind == Kind.UPDATE ? "state" : "delta").asText());
+            byte[] state = o.get(kind == Kind.UPDATE ? "state" : "delta").binaryValue();
             Accumulator acc = Accumulator.fromBytes(view.measures(), state);
             return new ViewRecord(
                     kind,

@@ -26,4 +26,41 @@ class EventTimeTest {
                 .hasMessageContaining("noon");
         assertThatThrownBy(() -> EventTime.of(JSON.readTree("{}"), "t")).hasMessageContaining("missing");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "2026-11-25T17:03:39Z",
+                "2026-11-25T17:03:39.155Z",
+                "2026-11-25T17:03:39.1Z",
+                "2026-11-25T17:03:39.123456789Z",
+                "2026-11-25t17:03:39.155z",
+                "2026-11-25T17:03:39+01:00",
+                "2026-11-25T17:03:39.5-05:30",
+                "1969-12-31T23:59:59.999Z",
+                "2024-02-29T00:00:00Z",
+                "0001-01-01T00:00:00Z"
+            })
+    void theFastPathAgreesWithTheFormatter(String t) {
+        long expected = java.time.OffsetDateTime.parse(t, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                .toInstant()
+                .toEpochMilli();
+        assertThat(EventTime.parseFast(t)).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "2026-02-30T00:00:00Z",
+                "2026-13-01T00:00:00Z",
+                "2026-11-25T24:00:00Z",
+                "2026-11-25T17:03:39",
+                "2026-11-25 17:03:39Z",
+                "2026-11-25T17:03:39.Z",
+                "2026-11-25T17:03:39+0100",
+                "20261125T170339Z"
+            })
+    void anythingElseIsLeftToTheFormatter(String t) {
+        assertThat(EventTime.parseFast(t)).isEqualTo(Long.MIN_VALUE);
+    }
 }
