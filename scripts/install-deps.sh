@@ -4,9 +4,7 @@
 # - python3-confluent-kafka, python3-avro, python3-requests: Confluent's own Python client, which the
 #   registry tests use as a client nobody on the team wrote (ConfluentPythonClientIT)
 # - chromium, chromium-driver: the dashboard's browser test (DashboardBrowserIT), headless
-# - prometheus (with promtool): ObservabilityIT scrapes a running Sluice; DeployConfigTest runs
-#   promtool check/test on deploy/prometheus
-# The list grows as ClickHouse, PostgreSQL, Redis and Mosquitto tests arrive.
+# (The servers the tests start are installed by the second block below.)
 set -euo pipefail
 need=()
 command -v mvn >/dev/null || need+=(maven)
@@ -26,14 +24,22 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q "${need[@]}"
 fi
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+# Servers the tests start themselves (their own ports and data directories), without the extra daemons their
+# packages recommend:
+# - prometheus (with promtool): ObservabilityIT scrapes a running Sluice; DeployConfigTest runs promtool
+# - clickhouse-server, postgresql, redis-server: the store tests (LocalServersIT starts each)
+norec=()
+{ command -v promtool >/dev/null && command -v prometheus >/dev/null; } || norec+=(prometheus)
+[ -x /usr/sbin/clickhouse-server ] || norec+=(clickhouse-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || norec+=(postgresql)
+[ -x /usr/bin/redis-server ] || norec+=(redis-server)
+if [ ${#norec[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "install-deps: missing prometheus; run as root or install it" >&2
+    echo "install-deps: missing ${norec[*]}; run as root or install them" >&2
     exit 1
   fi
-  echo "install-deps: installing prometheus" >&2
+  echo "install-deps: installing ${norec[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   [ ${#need[@]} -gt 0 ] || apt-get update -q
-  # no recommends: they would add node-exporter and other daemons; the tests start their own server
-  apt-get install -y -q --no-install-recommends prometheus
+  apt-get install -y -q --no-install-recommends "${norec[@]}"
 fi
