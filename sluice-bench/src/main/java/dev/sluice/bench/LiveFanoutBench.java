@@ -238,47 +238,16 @@ public final class LiveFanoutBench {
     }
 
     private List<Result> runSluice() throws Exception {
-        Path jar = config.home().resolve("sluice-cli/target/sluice-cli.jar");
-        Path pipeline = config.home().resolve("examples/ecommerce/pipeline.yaml");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build first (mvn -o -DskipTests package)");
-        }
-        Path data = Files.createTempDirectory(config.out(), "sluice-data-");
-        int port = freePort();
-        int kafkaPort = freePort();
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED"));
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        String extra = System.getenv("SLUICE_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of(
-                "-jar",
-                jar.toString(),
-                "run",
-                pipeline.toString(),
-                "--data-dir",
-                data.toString(),
-                "--port",
-                Integer.toString(port),
-                "--kafka-port",
-                Integer.toString(kafkaPort)));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(config.home().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(config.out().resolve("sluice-server.log").toFile());
-        pb.environment().put("SLUICE_HOME", config.home().toString());
-        Process p = pb.start();
+        SluiceChild child = SluiceChild.start(
+                config.home(), config.home().resolve("examples/ecommerce/pipeline.yaml"), config.out());
+        Process p = child.process;
         children.add(p);
-        String base = "http://127.0.0.1:" + port;
-        log("sluice: server (pid %d) starting on port %d, log in %s", p.pid(), port, config.out());
+        int port = child.port;
+        String base = child.base;
+        Path data = child.data;
+        log("sluice: server (pid %d) up on port %d, log in %s", p.pid(), port, config.out());
         List<Result> out = new ArrayList<>();
         try {
-            awaitHealthy(base, p);
             try (OrderLoad load = new OrderLoad(base, config.rate(), config.groups())) {
                 load.start();
                 log(
@@ -578,30 +547,6 @@ public final class LiveFanoutBench {
     private long liveClients(String base) throws InterruptedException {
         JsonNode s = stats(base);
         return s == null ? -1 : s.path("live_clients").asLong();
-    }
-
-    private void awaitHealthy(String base, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("sluice exited with " + p.exitValue() + "; see "
-                        + config.out().resolve("sluice-server.log"));
-            }
-            try {
-                HttpResponse<String> r = http.send(
-                        HttpRequest.newBuilder(URI.create(base + "/health"))
-                                .timeout(Duration.ofSeconds(5))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException("sluice did not become healthy in 180 s");
     }
 
     private static long cpuNanos(ProcessHandle h) {

@@ -359,14 +359,8 @@ public final class ThroughputHarness {
     Map<String, Object> ladder(SluiceChild s, Path scenario) throws Exception {
         List<Map<String, Object>> steps = new ArrayList<>();
         int held = 0;
-        Map<String, Object> pc = new LinkedHashMap<>();
-        pc.put("bootstrap.servers", s.bootstrap());
-        pc.put("acks", "all");
-        pc.put("linger.ms", 5);
-        pc.put("compression.type", "lz4");
         long seed = 100;
-        try (KafkaProducer<byte[], byte[]> p =
-                new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p = producer(s.bootstrap(), 5)) {
             for (int rate : c.rates()) {
                 long n = (long) rate * c.stepSeconds();
                 List<Events.Record> recs = Events.valid(scenario, n, seed++, rate, System.currentTimeMillis());
@@ -434,14 +428,8 @@ public final class ThroughputHarness {
     Map<String, Object> latency(SluiceChild s, Path scenario) throws Exception {
         List<Map<String, Object>> out = new ArrayList<>();
         List<String> stamp = Events.sourceTimeFields(scenario);
-        Map<String, Object> pc = new LinkedHashMap<>();
-        pc.put("bootstrap.servers", s.bootstrap());
-        pc.put("acks", "all");
-        pc.put("linger.ms", 1);
-        pc.put("compression.type", "lz4");
         long seed = 500;
-        try (KafkaProducer<byte[], byte[]> p =
-                new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p = producer(s.bootstrap(), 1)) {
             for (int rate : c.latencyRates()) {
                 long n = (long) rate * c.latencySeconds();
                 long start = System.currentTimeMillis() + 2_000;
@@ -516,6 +504,16 @@ public final class ThroughputHarness {
             }
         }
         return Map.of("rates", out);
+    }
+
+    /** A producer set up as a pipeline's own clients are: acks=all, lz4, a short linger. */
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap, int lingerMs) {
+        Map<String, Object> pc = new LinkedHashMap<>();
+        pc.put("bootstrap.servers", bootstrap);
+        pc.put("acks", "all");
+        pc.put("linger.ms", lingerMs);
+        pc.put("compression.type", "lz4");
+        return new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** sluice loadgen at full speed over HTTP (NDJSON batches of 500, 4 in flight), the scenario's faults included. */

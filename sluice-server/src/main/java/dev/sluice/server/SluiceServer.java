@@ -200,7 +200,8 @@ public final class SluiceServer implements AutoCloseable {
         }));
     }
 
-    private static void queryView(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
+    /** The view of the {@code {view}} path parameter; null, with a 404 naming the views there are, if none. */
+    private static ViewDef view(Context ctx, Pipeline pipeline) {
         String name = ctx.pathParam("view");
         ViewDef view = pipeline.views().get(name);
         if (view == null) {
@@ -210,8 +211,16 @@ public final class SluiceServer implements AutoCloseable {
                             "unknown view '" + name + "'",
                             "views",
                             pipeline.views().keySet()));
+        }
+        return view;
+    }
+
+    private static void queryView(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
+        ViewDef view = view(ctx, pipeline);
+        if (view == null) {
             return;
         }
+        String name = view.name();
         Long from;
         Long to;
         try {
@@ -246,17 +255,11 @@ public final class SluiceServer implements AutoCloseable {
      * ({@link dev.sluice.processor.truth.ViewTruth}), for {@code sluice verify --recompute}.
      */
     private static void recompute(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
-        String name = ctx.pathParam("view");
-        ViewDef view = pipeline.views().get(name);
+        ViewDef view = view(ctx, pipeline);
         if (view == null) {
-            ctx.status(404)
-                    .json(Map.of(
-                            "error",
-                            "unknown view '" + name + "'",
-                            "views",
-                            pipeline.views().keySet()));
             return;
         }
+        String name = view.name();
         var truth = new dev.sluice.processor.truth.ViewTruth(
                 view, pipeline.stream(view.from()).timeField());
         long[] events = new long[1];
