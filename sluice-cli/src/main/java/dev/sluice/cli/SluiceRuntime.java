@@ -21,6 +21,7 @@ import dev.sluice.server.live.LiveHub;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
 import dev.sluice.sinks.kafka.KafkaSinkTopology;
+import dev.sluice.sinks.postgres.PostgresSink;
 import dev.sluice.sources.generator.Generator;
 import dev.sluice.sources.http.HttpIngest;
 import dev.sluice.sources.kafka.KafkaSourceTopology;
@@ -117,6 +118,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private SchemaRegistry registry;
     private LiveHub liveHub;
     private Observability observability;
+    private final List<PostgresSink> postgresSinks = new ArrayList<>();
 
     private SluiceRuntime(Pipeline pipeline, Options options) {
         this.pipeline = pipeline;
@@ -175,6 +177,16 @@ public final class SluiceRuntime implements AutoCloseable {
         sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock(), metrics);
         Thread sinkThread = new Thread(sink, "sluice-sink-" + sinkDef.name());
         sinkThread.start();
+        for (SinkDef d : pipeline.sinks().values()) {
+            if (d instanceof SinkDef.Postgres pg) {
+                Map<String, Object> pc =
+                        new HashMap<>(ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, pg.name())));
+                pc.put("max.poll.records", 5_000);
+                PostgresSink ps = new PostgresSink(pipeline, pg, pc, metrics);
+                postgresSinks.add(ps);
+                new Thread(ps, "sluice-sink-" + pg.name()).start();
+            }
+        }
 
         StreamsBuilder builder = new StreamsBuilder();
         for (SourceDef s : pipeline.sources().values()) {
@@ -213,8 +225,10 @@ public final class SluiceRuntime implements AutoCloseable {
                 this::brokerUp,
                 this::processorUp,
                 this::processorReady,
-                () -> store.healthy() && sink.writing(),
-                sink::running);
+                () -> store.healthy()
+                        && sink.writing()
+                        && postgresSinks.stream().allMatch(PostgresSink::writing),
+                () -> sink.running() && postgresSinks.stream().allMatch(PostgresSink::running));
         observability.bind(pipeline, liveHub, health);
         observability.start();
         server = SluiceServer.start(
@@ -469,6 +483,7 @@ public final class SluiceRuntime implements AutoCloseable {
         if (sink != null) {
             sink.close();
         }
+        postgresSinks.forEach(PostgresSink::close);
         if (store != null) {
             quietly(store);
         }

@@ -980,6 +980,36 @@ public final class PipelineLoader {
                 }
                 return new SinkDef.Kafka(name, o.str("topic"), o.str("format"), List.copyOf(inputs));
             }
+            if ("postgres".equals(o.str("type"))) {
+                StreamInfo info = streamRef(o, "stream");
+                for (String f : List.of("key", "version")) {
+                    String field = o.str(f);
+                    if (field != null
+                            && info != null
+                            && info.fields() != null
+                            && !info.fields().containsKey(field)) {
+                        problem(
+                                o.loc(f),
+                                o.path(f),
+                                "unknown field '" + field + "' of stream '"
+                                        + info.def().name() + "'"
+                                        + Spec.didYouMean(field, info.fields().keySet()));
+                    }
+                }
+                if (info == null) {
+                    return null;
+                }
+                String table = o.str("table");
+                return new SinkDef.Postgres(
+                        name,
+                        o.str("url"),
+                        o.str("user") == null ? "postgres" : o.str("user"),
+                        o.str("password") == null ? "" : o.str("password"),
+                        info.def().name(),
+                        table == null ? info.def().name() : table,
+                        o.str("key"),
+                        o.str("version") == null ? info.def().timeField() : o.str("version"));
+            }
             if (!"duckdb".equals(o.str("type"))) {
                 return null;
             }

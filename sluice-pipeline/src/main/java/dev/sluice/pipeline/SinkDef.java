@@ -24,4 +24,30 @@ public sealed interface SinkDef {
      *     binary for an Avro stream, JSON for a JSON Schema stream); {@code json}: plain JSON
      */
     record Kafka(String name, String topic, String format, List<String> inputs) implements SinkDef {}
+
+    /**
+     * A PostgreSQL table holding the latest state of each entity of a stream (the transactional side of a
+     * dual write): one row per {@code key}, upserted, with the consumer's progress in the same transaction.
+     *
+     * @param url the JDBC URL
+     * @param table the table; the stream's name when absent
+     * @param key the field identifying the entity: the table's primary key
+     * @param version the field ordering an entity's events: an event older than the row does not replace it;
+     *     the stream's time field when absent
+     */
+    record Postgres(
+            String name,
+            String url,
+            String user,
+            String password,
+            String stream,
+            String table,
+            String key,
+            String version)
+            implements SinkDef {
+        @Override
+        public List<String> inputs() {
+            return List.of(stream);
+        }
+    }
 }

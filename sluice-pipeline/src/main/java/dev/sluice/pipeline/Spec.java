@@ -432,16 +432,49 @@ final class Spec {
                     .desc("The streams written. Absent or empty: every stream.")
                     .example("[orders]"));
 
+    static final Section SINK_POSTGRES = section(
+            "sink-postgres",
+            "`type: postgres`",
+            "sinks.<name>",
+            "A PostgreSQL table with the latest state of each entity of one stream (an order, an account): events"
+                    + " are upserted by `key` (`INSERT ... ON CONFLICT`), an older event never replaces a newer one,"
+                    + " and the sink's Kafka offsets are written in the same transaction, so each event counts"
+                    + " exactly once. The table and `_sluice_offsets` are created when missing.",
+            key("url", Kind.STRING)
+                    .required()
+                    .desc("The JDBC URL of the database.")
+                    .example("${PG_URL:-jdbc:postgresql://127.0.0.1:5432/shop}"),
+            key("user", Kind.STRING).def("postgres").desc("The database user.").example("${PG_USER:-sluice}"),
+            key("password", Kind.STRING)
+                    .desc("The user's password. Absent: none.")
+                    .example("${PG_PASSWORD}"),
+            key("stream", Kind.REF)
+                    .required()
+                    .type("stream name")
+                    .desc("The stream written.")
+                    .example("orders"),
+            key("table", Kind.STRING)
+                    .desc("The table. Absent: the stream's name.")
+                    .example("orders"),
+            key("key", Kind.FIELD)
+                    .required()
+                    .desc("The field identifying the entity: the table's primary key.")
+                    .example("order_id"),
+            key("version", Kind.FIELD)
+                    .desc("The field ordering an entity's events (a time or a number): a row is replaced only by an"
+                            + " event whose value is at least the row's. Absent: the stream's time field.")
+                    .example("created_at"));
+
     static final Section SINK = variants(
             "sink",
             "Sinks",
             "sinks.<name>",
             "A sink is where streams and views land. Sink names match `" + COMPONENT_NAME + "`.",
             "type",
-            orderedMap("duckdb", SINK_DUCKDB, "kafka", SINK_KAFKA),
+            orderedMap("duckdb", SINK_DUCKDB, "kafka", SINK_KAFKA, "postgres", SINK_POSTGRES),
             key("type", Kind.ENUM)
                     .required()
-                    .values("duckdb", "kafka")
+                    .values("duckdb", "kafka", "postgres")
                     .desc("The kind of sink.")
                     .example("duckdb"));
 

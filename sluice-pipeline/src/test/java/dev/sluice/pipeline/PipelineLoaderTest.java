@@ -502,4 +502,49 @@ class PipelineLoaderTest {
         assertThat(problems)
                 .anySatisfy(x -> assertThat(x).contains("sinks.out.inputs[0]").contains("a kafka sink writes streams"));
     }
+
+    @Test
+    void aPostgresSinkNamesItsStreamKeyAndVersionAndTheyAreChecked() throws Exception {
+        Path file = write(MINIMAL + """
+                sinks:
+                  pg:
+                    type: postgres
+                    url: jdbc:postgresql://db:5432/shop
+                    stream: orders
+                    key: order_id
+                """);
+        Pipeline p = new PipelineLoader(Map.of()).load(file);
+        assertThat(p.sinks().get("pg"))
+                .isEqualTo(new SinkDef.Postgres(
+                        "pg",
+                        "jdbc:postgresql://db:5432/shop",
+                        "postgres",
+                        "",
+                        "orders",
+                        "orders",
+                        "order_id",
+                        "created_at"));
+        assertThat(p.sinks().get("pg").inputs()).containsExactly("orders");
+
+        Path bad = write(MINIMAL + """
+                sinks:
+                  pg:
+                    type: postgres
+                    stream: order
+                    key: order_idd
+                    path: x.duckdb
+                """);
+        List<String> problems = lint(bad, Map.of());
+        assertThat(problems)
+                .anySatisfy(x -> assertThat(x).contains("sinks.pg.stream").contains("unknown stream 'order'"));
+        assertThat(problems).anySatisfy(x -> assertThat(x).contains("sinks.pg").contains("url"));
+        assertThat(problems).anySatisfy(x -> assertThat(x).contains("sinks.pg").contains("'path'"));
+
+        Path badKey = write(MINIMAL + """
+                sinks:
+                  pg: { type: postgres, url: "jdbc:postgresql://db/shop", stream: orders, key: order_idd }
+                """);
+        assertThat(lint(badKey, Map.of()))
+                .anySatisfy(x -> assertThat(x).contains("sinks.pg.key").contains("unknown field 'order_idd'"));
+    }
 }

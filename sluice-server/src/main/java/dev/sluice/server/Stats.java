@@ -102,7 +102,13 @@ final class Stats {
         Map<String, Object> sinks = new LinkedHashMap<>();
         for (SinkDef s : p.sinks().values()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", s instanceof SinkDef.Kafka ? "kafka" : "duckdb");
+            m.put(
+                    "type",
+                    switch (s) {
+                        case SinkDef.Kafka k -> "kafka";
+                        case SinkDef.Postgres pg -> "postgres";
+                        case SinkDef.DuckDb d -> "duckdb";
+                    });
             m.put("inputs", s.inputs().isEmpty() ? allInputs(p, s) : s.inputs());
             sinks.put(s.name(), m);
         }

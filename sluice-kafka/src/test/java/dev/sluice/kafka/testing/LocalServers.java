@@ -31,6 +31,18 @@ public final class LocalServers {
             return "127.0.0.1";
         }
 
+        /** Stops the server, keeping its data (see {@link LocalServers#restartPostgres}). */
+        public void stop() {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         @Override
         public void close() {
             process.destroy();
@@ -112,7 +124,19 @@ public final class LocalServers {
                         "-E",
                         "UTF8"),
                 dir.resolve("initdb.log"));
-        int port = freePort();
+        return startPostgres(bin, dir, freePort());
+    }
+
+    /** Starts a stopped PostgreSQL again on its data directory and port (for failure tests). */
+    public static Server restartPostgres(Server stopped) throws Exception {
+        if (stopped.process().isAlive()) {
+            throw new IllegalStateException("postgres on " + stopped.port() + " is still running");
+        }
+        return startPostgres(postgresBin(), stopped.dir(), stopped.port());
+    }
+
+    private static Server startPostgres(Path bin, Path dir, int port) throws Exception {
+        Path data = dir.resolve("data");
         List<String> cmd = postgresUser(List.of(
                 bin.resolve("postgres").toString(),
                 "-D",
