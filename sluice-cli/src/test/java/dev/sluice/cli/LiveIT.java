@@ -44,6 +44,7 @@ class LiveIT {
 
     @BeforeAll
     static void start() throws Exception {
+        at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
         Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("live"));
         Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
         SluiceRuntime.Options o = new SluiceRuntime.Options(
@@ -70,11 +71,22 @@ class LiveIT {
         return "http://127.0.0.1:" + runtime.httpPort();
     }
 
-    /** A paid order; all orders of one (country, currency) in this minute update one row. */
+    /**
+     * One minute for every order of this class: a test that checks a row's versions must not see its orders
+     * split over two windows because the wall clock passed a minute boundary between two posts.
+     */
+    static Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+
+    /** A paid order in this class's minute; all orders of one (country, currency) update one row. */
     static String order(String id, String country, String currency, double amount) {
+        return order(id, country, currency, amount, at);
+    }
+
+    /** A paid order at {@code at}. */
+    static String order(String id, String country, String currency, double amount, Instant at) {
         return "{\"event_id\":\"" + id + "\",\"order_id\":\"o-" + id + "\",\"user_id\":\"u-" + id + "\",\"country\":\""
                 + country + "\",\"currency\":\"" + currency + "\",\"amount\":" + amount + ",\"status\":\"paid\","
-                + "\"created_at\":\"" + Instant.now() + "\"}";
+                + "\"created_at\":\"" + at + "\"}";
     }
 
     static void post(List<String> events) throws Exception {

@@ -159,10 +159,12 @@ class StuckClientIT {
                     ? RawClient.sse(port, "/v1/live/gmv_by_country?country=SE")
                     : RawClient.ws(port, SUBSCRIBE.formatted(",\"filter\":{\"country\":\"SE\"}"))) {
                 Thread.sleep(500);
+                // one window for all of them, whatever minute boundary the wall clock passes meanwhile
+                Instant minute = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
                 int n = 1500;
                 List<String> batch = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    batch.add(LiveIT.order("slow-" + i, "SE", "SEK", 1));
+                    batch.add(LiveIT.order("slow-" + i, "SE", "SEK", 1, minute));
                 }
                 LiveIT.postTo(port, batch);
                 List<Long> versions = new ArrayList<>();
