@@ -87,95 +87,34 @@ public final class ThroughputHarness {
     }
 
     public static void main(String[] args) throws Exception {
-        Path home = Path.of(".").toAbsolutePath().normalize();
-        boolean smoke = false;
         List<String> a = Arrays.asList(args);
-        Config c = null;
-        for (int i = 0; i < a.size(); i++) {
-            switch (a.get(i)) {
-                case "--home" -> home = Path.of(a.get(++i)).toAbsolutePath().normalize();
-                case "--smoke" -> smoke = true;
-                default -> {}
-            }
-        }
-        c = smoke ? Config.smoke(home, home.resolve("sluice-bench/target/harness-smoke")) : Config.defaults(home);
-        for (int i = 0; i < a.size(); i++) {
-            switch (a.get(i)) {
-                case "--out" -> c = with(c, "out", a.get(++i));
-                case "--raw-events" -> c = with(c, "raw", a.get(++i));
-                case "--rates" -> c = with(c, "rates", a.get(++i));
-                case "--step-seconds" -> c = with(c, "step", a.get(++i));
-                case "--ingest-events" -> c = with(c, "ingest", a.get(++i));
-                default -> {}
-            }
-        }
+        Path home = Path.of(option(a, "--home", ".")).toAbsolutePath().normalize();
+        Config d = a.contains("--smoke")
+                ? Config.smoke(home, home.resolve("sluice-bench/target/harness-smoke"))
+                : Config.defaults(home);
+        int raw = Integer.parseInt(option(a, "--raw-events", Integer.toString(d.rawEvents())));
+        String rates = option(a, "--rates", null);
+        Config c = new Config(
+                home,
+                Path.of(option(a, "--out", d.out().toString())),
+                raw,
+                a.contains("--raw-events") ? raw : d.duckdbRows(),
+                rates == null
+                        ? d.rates()
+                        : Arrays.stream(rates.split(",")).map(Integer::parseInt).toList(),
+                Integer.parseInt(option(a, "--step-seconds", Integer.toString(d.stepSeconds()))),
+                Integer.parseInt(option(a, "--ingest-events", Integer.toString(d.ingestEvents()))),
+                d.drainSeconds(),
+                d.latencyRates(),
+                d.latencySeconds());
         Map<String, Object> r = new ThroughputHarness(c).run();
         System.out.println(markdown(r));
     }
 
-    private static Config with(Config c, String what, String v) {
-        return switch (what) {
-            case "out" ->
-                new Config(
-                        c.home(),
-                        Path.of(v),
-                        c.rawEvents(),
-                        c.duckdbRows(),
-                        c.rates(),
-                        c.stepSeconds(),
-                        c.ingestEvents(),
-                        c.drainSeconds(),
-                        c.latencyRates(),
-                        c.latencySeconds());
-            case "raw" ->
-                new Config(
-                        c.home(),
-                        c.out(),
-                        Integer.parseInt(v),
-                        Integer.parseInt(v),
-                        c.rates(),
-                        c.stepSeconds(),
-                        c.ingestEvents(),
-                        c.drainSeconds(),
-                        c.latencyRates(),
-                        c.latencySeconds());
-            case "rates" ->
-                new Config(
-                        c.home(),
-                        c.out(),
-                        c.rawEvents(),
-                        c.duckdbRows(),
-                        Arrays.stream(v.split(",")).map(Integer::parseInt).toList(),
-                        c.stepSeconds(),
-                        c.ingestEvents(),
-                        c.drainSeconds(),
-                        c.latencyRates(),
-                        c.latencySeconds());
-            case "step" ->
-                new Config(
-                        c.home(),
-                        c.out(),
-                        c.rawEvents(),
-                        c.duckdbRows(),
-                        c.rates(),
-                        Integer.parseInt(v),
-                        c.ingestEvents(),
-                        c.drainSeconds(),
-                        c.latencyRates(),
-                        c.latencySeconds());
-            default ->
-                new Config(
-                        c.home(),
-                        c.out(),
-                        c.rawEvents(),
-                        c.duckdbRows(),
-                        c.rates(),
-                        c.stepSeconds(),
-                        Integer.parseInt(v),
-                        c.drainSeconds(),
-                        c.latencyRates(),
-                        c.latencySeconds());
-        };
+    /** The value after {@code name} in the arguments, or the default. */
+    private static String option(List<String> args, String name, String dflt) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : dflt;
     }
 
     Map<String, Object> run() throws Exception {

@@ -11,6 +11,7 @@ import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.EventTime;
 import dev.sluice.processor.ViewRecord;
 import dev.sluice.processor.measure.Accumulator;
+import dev.sluice.sinks.SinkConsumer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -70,8 +71,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
     private volatile Throwable failure;
     private volatile int writeFailures;
     private final ComponentMetrics metrics;
-    /** Positions last committed to the Kafka group (monitoring only). */
-    private final Map<TopicPartition, Long> monitored = new HashMap<>();
+    private final SinkConsumer positions = new SinkConsumer();
 
     public DuckDbSink(
             Pipeline pipeline,
@@ -137,7 +137,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             conn = store.connect();
             conn.setAutoCommit(false);
             assign(c, conn);
-            commitForMonitoring(c); // the group shows its position (and lag) from the start
+            positions.commitPositions(c); // the group shows its position (and lag) from the start
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -146,7 +146,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                     break;
                 }
                 if (records.isEmpty()) {
-                    commitForMonitoring(c); // the position may have moved past a transaction marker
+                    positions.commitPositions(c); // the position may have moved past a transaction marker
                     continue;
                 }
                 try {
@@ -163,7 +163,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                     bytes += r.value() == null ? 0 : r.value().length;
                 }
                 metrics.received(records.count(), bytes);
-                commitForMonitoring(c);
+                positions.commitPositions(c);
             }
         } catch (Throwable t) {
             if (running) {
@@ -195,9 +195,9 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                 throw new IllegalStateException(
                         "duckdb sink: " + writeFailures + " writes in a row failed; the last: " + cause, cause);
             }
-            long backoff = Math.min(30_000, 200L << Math.min(writeFailures - 1, 8));
+            long backoff = SinkConsumer.backoffMillis(writeFailures);
             LOG.warn("duckdb sink: write failed ({} in a row), retrying in {} ms: {}", writeFailures, backoff, cause);
-            pause(backoff);
+            SinkConsumer.pause(backoff, () -> running);
             if (!running) {
                 return conn;
             }
@@ -214,14 +214,6 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 cause = e;
             }
-        }
-    }
-
-    /** Sleeps, but returns soon once the sink is closing. */
-    private void pause(long ms) throws InterruptedException {
-        long until = System.nanoTime() + ms * 1_000_000;
-        while (running && System.nanoTime() < until) {
-            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
         }
     }
 
@@ -363,30 +355,6 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         long written = raw.values().stream().mapToLong(Map::size).sum() + rows.size();
         rowsWritten.addAndGet(written);
         metrics.emitted(written);
-    }
-
-    /**
-     * Commits the consumer's positions to its Kafka group after DuckDB committed the batch. The sink's truth is
-     * the offsets table in DuckDB (written in the same transaction as the rows); this copy is only so the
-     * sink's lag shows in Kafka's tools, {@code /v1/lag} and {@code kafka_consumergroup_lag} like any group's.
-     */
-    private void commitForMonitoring(KafkaConsumer<byte[], byte[]> c) {
-        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> positions = new HashMap<>();
-        for (TopicPartition tp : c.assignment()) {
-            long p = c.position(tp);
-            if (!Long.valueOf(p).equals(monitored.get(tp))) {
-                positions.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(p));
-                monitored.put(tp, p);
-            }
-        }
-        if (positions.isEmpty()) {
-            return;
-        }
-        c.commitAsync(positions, (o, e) -> {
-            if (e != null) {
-                LOG.debug("monitoring commit failed: {}", e.toString());
-            }
-        });
     }
 
     private void addRaw(Map<StreamDef, Map<String, JsonNode>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {

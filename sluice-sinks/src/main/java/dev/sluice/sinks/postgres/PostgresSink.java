@@ -8,6 +8,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.processor.EventTime;
+import dev.sluice.sinks.SinkConsumer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -26,7 +27,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -56,7 +56,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
     private final ComponentMetrics metrics;
     private final List<String> columns = new ArrayList<>();
     private final Map<String, String> types = new LinkedHashMap<>();
-    private final Map<TopicPartition, Long> monitored = new HashMap<>();
+    private final SinkConsumer positions = new SinkConsumer();
     private volatile boolean running = true;
     private volatile Throwable failure;
     private volatile int failures;
@@ -179,7 +179,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                     break;
                 }
                 if (records.isEmpty()) {
-                    commitForMonitoring(k);
+                    positions.commitPositions(k);
                     continue;
                 }
                 try {
@@ -194,7 +194,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                     bytes += r.value() == null ? 0 : r.value().length;
                 }
                 metrics.received(records.count(), bytes);
-                commitForMonitoring(k);
+                positions.commitPositions(k);
             }
         } catch (Throwable t) {
             if (running) {
@@ -228,12 +228,9 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                             "postgres sink " + def.name() + ": " + failures + " failures in a row; the last: " + cause,
                             cause);
                 }
-                long backoff = Math.min(30_000, 200L << Math.min(failures - 1, 8));
+                long backoff = SinkConsumer.backoffMillis(failures);
                 LOG.warn("postgres sink {}: {} ({} in a row), retrying in {} ms", def.name(), cause, failures, backoff);
-                long until = System.nanoTime() + backoff * 1_000_000;
-                while (running && System.nanoTime() < until) {
-                    Thread.sleep(100);
-                }
+                SinkConsumer.pause(backoff, () -> running);
                 if (!running) {
                     return old;
                 }
@@ -250,7 +247,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                 Connection c = connect();
                 createTables(c);
                 assign(k, c);
-                commitForMonitoring(k);
+                positions.commitPositions(k);
                 return c;
             } catch (SQLException | RuntimeException e) {
                 cause = e;
@@ -402,24 +399,6 @@ public final class PostgresSink implements Runnable, AutoCloseable {
             case "boolean" -> ps.setBoolean(i, v.asBoolean());
             case "text" -> ps.setString(i, v.isTextual() ? v.textValue() : v.toString());
             default -> ps.setString(i, v.toString());
-        }
-    }
-
-    private void commitForMonitoring(KafkaConsumer<byte[], byte[]> k) {
-        Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
-        for (TopicPartition tp : k.assignment()) {
-            long p = k.position(tp);
-            if (!Long.valueOf(p).equals(monitored.get(tp))) {
-                positions.put(tp, new OffsetAndMetadata(p));
-                monitored.put(tp, p);
-            }
-        }
-        if (!positions.isEmpty()) {
-            k.commitAsync(positions, (o, e) -> {
-                if (e != null) {
-                    LOG.debug("monitoring commit failed: {}", e.toString());
-                }
-            });
         }
     }
 

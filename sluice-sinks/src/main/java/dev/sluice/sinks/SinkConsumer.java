@@ -1,0 +1,56 @@
+package dev.sluice.sinks;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the sinks that keep their own offsets (in the store, with the rows) share: the copy of their positions in
+ * their Kafka group, and the backoff between retries of a failed write.
+ */
+public final class SinkConsumer {
+    private static final Logger LOG = LoggerFactory.getLogger(SinkConsumer.class);
+
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+
+    /**
+     * Commits the consumer's positions to its Kafka group where they moved. The sink's truth is the offsets it
+     * stores with its rows; this copy is only so its lag shows in Kafka's tools, {@code /v1/lag} and
+     * {@code kafka_consumergroup_lag} like any group's.
+     */
+    public void commitPositions(KafkaConsumer<byte[], byte[]> c) {
+        Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+        for (TopicPartition tp : c.assignment()) {
+            long p = c.position(tp);
+            if (!Long.valueOf(p).equals(committed.get(tp))) {
+                positions.put(tp, new OffsetAndMetadata(p));
+                committed.put(tp, p);
+            }
+        }
+        if (!positions.isEmpty()) {
+            c.commitAsync(positions, (o, e) -> {
+                if (e != null) {
+                    LOG.debug("monitoring commit failed: {}", e.toString());
+                }
+            });
+        }
+    }
+
+    /** The wait before retry {@code failures}: 200 ms, doubling, at most 30 s. */
+    public static long backoffMillis(int failures) {
+        return Math.min(30_000, 200L << Math.min(Math.max(failures, 1) - 1, 8));
+    }
+
+    /** Sleeps {@code ms}, but returns soon once {@code running} turns false (the sink is closing). */
+    public static void pause(long ms, BooleanSupplier running) throws InterruptedException {
+        long until = System.nanoTime() + ms * 1_000_000;
+        while (running.getAsBoolean() && System.nanoTime() < until) {
+            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+        }
+    }
+}
