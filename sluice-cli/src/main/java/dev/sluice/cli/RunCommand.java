@@ -115,7 +115,18 @@ final class RunCommand implements Callable<Integer> {
         out.println(
                 "  kafka    " + rt.bootstrapServers() + (rt.embeddedBroker() ? "  (embedded broker)" : "  (external)"));
         out.println("  data     " + rt.dataDir().toAbsolutePath());
-        out.println("  store    " + rt.store().file().toAbsolutePath());
+        if (rt.store() != null) {
+            out.println("  store    " + rt.store().file().toAbsolutePath());
+        }
+        for (var ch : p.sinks().values()) {
+            if (ch instanceof dev.sluice.pipeline.SinkDef.ClickHouse c) {
+                out.println("  store    ClickHouse " + c.url() + " database " + c.database()
+                        + (rt.viewStore().kind().equals("clickhouse") ? "   (queries read it)" : ""));
+            } else if (ch instanceof dev.sluice.pipeline.SinkDef.Redis r) {
+                out.println(
+                        "  cache    Redis " + r.url() + " every " + r.refresh().toSeconds() + " s");
+            }
+        }
         out.println("  http     " + base + "   (dashboard)");
         for (String s : p.streams().keySet()) {
             out.println("  ingest   POST " + base + "/v1/streams/" + s + "/events   (topic " + p.streamTopic(s) + ")");

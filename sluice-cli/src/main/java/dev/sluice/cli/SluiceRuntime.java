@@ -18,10 +18,14 @@ import dev.sluice.server.Health;
 import dev.sluice.server.Observability;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.server.live.LiveHub;
+import dev.sluice.sinks.ViewStore;
+import dev.sluice.sinks.clickhouse.ClickHouseSink;
+import dev.sluice.sinks.clickhouse.ClickHouseStore;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
 import dev.sluice.sinks.kafka.KafkaSinkTopology;
 import dev.sluice.sinks.postgres.PostgresSink;
+import dev.sluice.sinks.redis.RedisCache;
 import dev.sluice.sources.generator.Generator;
 import dev.sluice.sources.http.HttpIngest;
 import dev.sluice.sources.kafka.KafkaSourceTopology;
@@ -119,6 +123,9 @@ public final class SluiceRuntime implements AutoCloseable {
     private LiveHub liveHub;
     private Observability observability;
     private final List<PostgresSink> postgresSinks = new ArrayList<>();
+    private final List<ClickHouseSink> clickhouseSinks = new ArrayList<>();
+    private final List<RedisCache> redisCaches = new ArrayList<>();
+    private ViewStore viewStore;
 
     private SluiceRuntime(Pipeline pipeline, Options options) {
         this.pipeline = pipeline;
@@ -162,21 +169,40 @@ public final class SluiceRuntime implements AutoCloseable {
         closeables.add(registry);
         schemaIds = registerSchemas();
 
-        SinkDef.DuckDb sinkDef = pipeline.sinks().values().stream()
+        List<SinkDef.ClickHouse> clickhouse = pipeline.sinks().values().stream()
+                .filter(SinkDef.ClickHouse.class::isInstance)
+                .map(SinkDef.ClickHouse.class::cast)
+                .toList();
+        java.util.Optional<SinkDef.DuckDb> declaredDuck = pipeline.sinks().values().stream()
                 .filter(SinkDef.DuckDb.class::isInstance)
                 .map(SinkDef.DuckDb.class::cast)
-                .findFirst()
-                .orElse(new SinkDef.DuckDb("duckdb", null, List.of()));
-        Path dbFile = sinkDef.path() == null
-                ? options.dataDir().resolve("sluice.duckdb")
-                : pipeline.file().toAbsolutePath().getParent().resolve(sinkDef.path());
-        store = DuckDbStore.open(pipeline, dbFile);
-        Map<String, Object> consumer =
-                new HashMap<>(ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, sinkDef.name())));
-        consumer.put("max.poll.records", 10_000);
-        sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock(), metrics);
-        Thread sinkThread = new Thread(sink, "sluice-sink-" + sinkDef.name());
-        sinkThread.start();
+                .findFirst();
+        // DuckDB is the default store; a pipeline with a ClickHouse sink uses DuckDB only when it names one too
+        if (declaredDuck.isPresent() || clickhouse.isEmpty()) {
+            SinkDef.DuckDb sinkDef = declaredDuck.orElse(new SinkDef.DuckDb("duckdb", null, List.of()));
+            Path dbFile = sinkDef.path() == null
+                    ? options.dataDir().resolve("sluice.duckdb")
+                    : pipeline.file().toAbsolutePath().getParent().resolve(sinkDef.path());
+            store = DuckDbStore.open(pipeline, dbFile);
+            Map<String, Object> consumer = new HashMap<>(
+                    ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, sinkDef.name())));
+            consumer.put("max.poll.records", 10_000);
+            sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock(), metrics);
+            new Thread(sink, "sluice-sink-" + sinkDef.name()).start();
+            viewStore = store;
+        }
+        for (SinkDef.ClickHouse chDef : clickhouse) {
+            ClickHouseStore chStore = new ClickHouseStore(pipeline, chDef);
+            Map<String, Object> cc =
+                    new HashMap<>(ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, chDef.name())));
+            cc.put("max.poll.records", 5_000);
+            ClickHouseSink cs = new ClickHouseSink(pipeline, chStore, cc, options.clock(), metrics);
+            clickhouseSinks.add(cs);
+            new Thread(cs, "sluice-sink-" + chDef.name()).start();
+            if (viewStore == null || viewStore == store) {
+                viewStore = chStore; // ClickHouse, when the pipeline has it, is what queries read
+            }
+        }
         for (SinkDef d : pipeline.sinks().values()) {
             if (d instanceof SinkDef.Postgres pg) {
                 Map<String, Object> pc =
@@ -185,6 +211,15 @@ public final class SluiceRuntime implements AutoCloseable {
                 PostgresSink ps = new PostgresSink(pipeline, pg, pc, metrics);
                 postgresSinks.add(ps);
                 new Thread(ps, "sluice-sink-" + pg.name()).start();
+            }
+        }
+        for (SinkDef d : pipeline.sinks().values()) {
+            if (d instanceof SinkDef.Redis rd) {
+                RedisCache rc = new RedisCache(pipeline, rd, viewStore, options.clock(), metrics);
+                redisCaches.add(rc);
+                Thread t = new Thread(rc, "sluice-sink-" + rd.name());
+                t.setDaemon(true);
+                t.start();
             }
         }
 
@@ -219,22 +254,27 @@ public final class SluiceRuntime implements AutoCloseable {
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         HttpIngest ingest = new HttpIngest(pipeline, producer, options.clock(), metrics);
-        liveHub = new LiveHub(pipeline, bootstrap, admin, store, options.clock(), options.live(), metrics);
+        liveHub = new LiveHub(pipeline, bootstrap, admin, viewStore, options.clock(), options.live(), metrics);
         liveHub.start();
         Health health = new Health(
                 this::brokerUp,
                 this::processorUp,
                 this::processorReady,
-                () -> store.healthy()
-                        && sink.writing()
-                        && postgresSinks.stream().allMatch(PostgresSink::writing),
-                () -> sink.running() && postgresSinks.stream().allMatch(PostgresSink::running));
+                () -> viewStore.healthy()
+                        && (sink == null || sink.writing())
+                        && clickhouseSinks.stream().allMatch(ClickHouseSink::writing)
+                        && postgresSinks.stream().allMatch(PostgresSink::writing)
+                        && redisCaches.stream().allMatch(RedisCache::writing),
+                () -> (sink == null || sink.running())
+                        && clickhouseSinks.stream().allMatch(ClickHouseSink::running)
+                        && postgresSinks.stream().allMatch(PostgresSink::running));
         observability.bind(pipeline, liveHub, health);
         observability.start();
         server = SluiceServer.start(
                 pipeline,
                 ingest,
-                store,
+                viewStore,
+                redisCaches.isEmpty() ? null : redisCaches.get(0),
                 registry,
                 health,
                 new SluiceServer.Live(
@@ -442,8 +482,22 @@ public final class SluiceRuntime implements AutoCloseable {
         return server.port();
     }
 
+    /** The DuckDB store, or null when the pipeline stores in ClickHouse only. */
     public DuckDbStore store() {
         return store;
+    }
+
+    /** What the query API and the dashboard read: ClickHouse when the pipeline has it, else DuckDB. */
+    public ViewStore viewStore() {
+        return viewStore;
+    }
+
+    public List<ClickHouseSink> clickhouseSinks() {
+        return clickhouseSinks;
+    }
+
+    public List<RedisCache> redisCaches() {
+        return redisCaches;
     }
 
     public Path dataDir() {
@@ -484,6 +538,8 @@ public final class SluiceRuntime implements AutoCloseable {
             sink.close();
         }
         postgresSinks.forEach(PostgresSink::close);
+        clickhouseSinks.forEach(ClickHouseSink::close);
+        redisCaches.forEach(RedisCache::close);
         if (store != null) {
             quietly(store);
         }

@@ -1010,6 +1010,38 @@ public final class PipelineLoader {
                         o.str("key"),
                         o.str("version") == null ? info.def().timeField() : o.str("version"));
             }
+            if ("clickhouse".equals(o.str("type"))) {
+                return new SinkDef.ClickHouse(
+                        name,
+                        o.str("url"),
+                        o.str("database"),
+                        o.str("user"),
+                        o.str("password") == null ? "" : o.str("password"),
+                        List.copyOf(inputs),
+                        Math.max(1, o.lng("batch_rows", 10_000)),
+                        o.duration("batch_interval"),
+                        o.duration("raw_ttl"),
+                        o.duration("view_ttl"));
+            }
+            if ("redis".equals(o.str("type"))) {
+                if (in != null) {
+                    for (int i = 0; i < in.items().size(); i++) {
+                        if (in.items().get(i) instanceof Scalar s && streams.containsKey(s.text())) {
+                            problem(
+                                    s.loc(),
+                                    o.path("inputs") + "[" + i + "]",
+                                    "a redis sink caches views; '" + s.text() + "' is a stream");
+                        }
+                    }
+                }
+                return new SinkDef.Redis(
+                        name,
+                        o.str("url"),
+                        List.copyOf(inputs),
+                        Math.max(1, o.lng("windows", 60)),
+                        o.duration("refresh"),
+                        !"store".equals(o.str("serve")));
+            }
             if (!"duckdb".equals(o.str("type"))) {
                 return null;
             }

@@ -50,4 +50,38 @@ public sealed interface SinkDef {
             return List.of(stream);
         }
     }
+
+    /**
+     * A ClickHouse server, over its HTTP interface: one table per stream (raw events) and per view
+     * (ReplacingMergeTree on the row's version), written in batches.
+     *
+     * @param url the HTTP interface, {@code http://host:8123}
+     * @param batchRows a batch is written once it holds this many records
+     * @param batchInterval ... or once its first record is this old
+     * @param rawTtl how long raw rows are kept (TTL, on servers that have it); null: forever
+     * @param viewTtl how long view rows are kept (TTL, on servers that have it); null: forever
+     */
+    record ClickHouse(
+            String name,
+            String url,
+            String database,
+            String user,
+            String password,
+            List<String> inputs,
+            long batchRows,
+            java.time.Duration batchInterval,
+            java.time.Duration rawTtl,
+            java.time.Duration viewTtl)
+            implements SinkDef {}
+
+    /**
+     * Redis holding each listed view's latest windows, refreshed from the pipeline's store, for many readers.
+     *
+     * @param url {@code redis://host:port}
+     * @param windows how many of the latest windows are cached per view
+     * @param refresh how often the cache is rewritten
+     * @param serve true: the query API answers from the cache when it covers the request
+     */
+    record Redis(String name, String url, List<String> inputs, long windows, java.time.Duration refresh, boolean serve)
+            implements SinkDef {}
 }

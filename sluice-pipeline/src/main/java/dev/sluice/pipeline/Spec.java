@@ -465,16 +465,99 @@ final class Spec {
                             + " event whose value is at least the row's. Absent: the stream's time field.")
                     .example("created_at"));
 
+    static final Section SINK_CLICKHOUSE = section(
+            "sink-clickhouse",
+            "`type: clickhouse`",
+            "sinks.<name>",
+            "A ClickHouse server, written over its HTTP interface in batches: one table per stream (raw events,"
+                    + " ReplacingMergeTree on the id) and per view (ReplacingMergeTree on the row's version), read"
+                    + " with `FINAL`, so a redelivered batch changes nothing. The sink's progress per partition is"
+                    + " kept in `_sluice_progress`. When a pipeline has a ClickHouse sink, the query API, the"
+                    + " dashboard's snapshots and `verify --recompute` read ClickHouse. Works with ClickHouse 18.16"
+                    + " and current releases; see docs/stores.md for what differs.",
+            key("url", Kind.STRING)
+                    .required()
+                    .desc("The server's HTTP interface.")
+                    .example("${CLICKHOUSE_URL:-http://127.0.0.1:8123}"),
+            key("database", Kind.STRING)
+                    .def("default")
+                    .desc("The database; created when missing.")
+                    .example("shop"),
+            key("user", Kind.STRING).def("default").desc("The user.").example("${CLICKHOUSE_USER:-default}"),
+            key("password", Kind.STRING)
+                    .desc("The user's password. Absent: none.")
+                    .example("${CLICKHOUSE_PASSWORD}"),
+            key("inputs", Kind.REF_LIST)
+                    .type("list of stream and view names")
+                    .desc("What the sink writes. Absent or empty: every stream and view.")
+                    .example("[orders, gmv_by_country]"),
+            key("batch_rows", Kind.INT)
+                    .def("10000")
+                    .desc("A batch is written once it holds this many records. ClickHouse wants few, large inserts.")
+                    .example("20000"),
+            key("batch_interval", Kind.DURATION)
+                    .def("1s")
+                    .desc("A batch is written once its first record is this old, full or not.")
+                    .example("2s"),
+            key("raw_ttl", Kind.DURATION)
+                    .desc("How long raw events are kept (a table TTL on the event time). Needs ClickHouse 19.6 or"
+                            + " later; older servers keep rows and the sink logs a warning. Absent: forever.")
+                    .example("30d"),
+            key("view_ttl", Kind.DURATION)
+                    .desc("How long view rows are kept (a table TTL on the window start); as `raw_ttl`.")
+                    .example("400d"));
+
+    static final Section SINK_REDIS = section(
+            "sink-redis",
+            "`type: redis`",
+            "sinks.<name>",
+            "Redis holding each listed view's latest windows, rewritten from the pipeline's store every `refresh`,"
+                    + " for dashboards with many viewers. Key `sluice:<pipeline>:view:<view>`, a JSON document with"
+                    + " the rows and the time of the refresh.",
+            key("url", Kind.STRING)
+                    .required()
+                    .desc("The Redis server.")
+                    .example("${REDIS_URL:-redis://127.0.0.1:6379}"),
+            key("inputs", Kind.REF_LIST)
+                    .type("list of view names")
+                    .desc("The views cached. Absent or empty: every view.")
+                    .example("[gmv_by_country]"),
+            key("windows", Kind.INT)
+                    .def("60")
+                    .desc("How many of a view's latest windows are cached (all rows of a view without window).")
+                    .example("120"),
+            key("refresh", Kind.DURATION)
+                    .def("10s")
+                    .desc("How often the cache is rewritten; also the most an answer from it can lag the store.")
+                    .example("5s"),
+            key("serve", Kind.ENUM)
+                    .def("cache")
+                    .values("cache", "store")
+                    .desc("`cache`: `GET /v1/views/<view>` answers from Redis when the request lies within the"
+                            + " cached windows, with `cache_age_ms`; other requests go to the store. `store`: the"
+                            + " query API always reads the store; the cache is for other readers.")
+                    .example("cache"));
+
     static final Section SINK = variants(
             "sink",
             "Sinks",
             "sinks.<name>",
             "A sink is where streams and views land. Sink names match `" + COMPONENT_NAME + "`.",
             "type",
-            orderedMap("duckdb", SINK_DUCKDB, "kafka", SINK_KAFKA, "postgres", SINK_POSTGRES),
+            orderedMap(
+                    "duckdb",
+                    SINK_DUCKDB,
+                    "kafka",
+                    SINK_KAFKA,
+                    "postgres",
+                    SINK_POSTGRES,
+                    "clickhouse",
+                    SINK_CLICKHOUSE,
+                    "redis",
+                    SINK_REDIS),
             key("type", Kind.ENUM)
                     .required()
-                    .values("duckdb", "kafka", "postgres")
+                    .values("duckdb", "kafka", "postgres", "clickhouse", "redis")
                     .desc("The kind of sink.")
                     .example("duckdb"));
 

@@ -48,7 +48,7 @@ public final class Observability implements AutoCloseable {
         List<String> groups = new ArrayList<>();
         groups.add(pipeline.applicationId());
         for (SinkDef s : pipeline.sinks().values()) {
-            if (s instanceof SinkDef.DuckDb || s instanceof SinkDef.Postgres) {
+            if (s instanceof SinkDef.DuckDb || s instanceof SinkDef.Postgres || s instanceof SinkDef.ClickHouse) {
                 groups.add(sinkGroup(pipeline, s.name()));
             }
         }

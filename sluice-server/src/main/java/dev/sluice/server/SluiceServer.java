@@ -10,7 +10,8 @@ import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.registry.http.RegistryApi;
 import dev.sluice.server.live.LiveHub;
 import dev.sluice.server.live.LiveRoutes;
-import dev.sluice.sinks.duckdb.DuckDbStore;
+import dev.sluice.sinks.ViewCache;
+import dev.sluice.sinks.ViewStore;
 import dev.sluice.sources.http.HttpIngest;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -48,7 +49,8 @@ public final class SluiceServer implements AutoCloseable {
     public static SluiceServer start(
             Pipeline pipeline,
             HttpIngest ingest,
-            DuckDbStore store,
+            ViewStore store,
+            ViewCache cache,
             SchemaRegistry registry,
             Health health,
             Live live,
@@ -102,7 +104,7 @@ public final class SluiceServer implements AutoCloseable {
                 ctx.json(Map.of("processor", live.controls().processorState().get()));
             });
         }
-        app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store));
+        app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store, cache));
         app.get("/v1/views/{view}/truth", ctx -> recompute(ctx, pipeline, store));
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
         app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
@@ -215,7 +217,7 @@ public final class SluiceServer implements AutoCloseable {
         return view;
     }
 
-    private static void queryView(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
+    private static void queryView(Context ctx, Pipeline pipeline, ViewStore store, ViewCache cache) throws Exception {
         ViewDef view = view(ctx, pipeline);
         if (view == null) {
             return;
@@ -246,15 +248,32 @@ public final class SluiceServer implements AutoCloseable {
             }
             where.put(k, q.getValue().get(0));
         }
-        List<Map<String, Object>> rows = store.queryView(view, from, to, where);
-        ctx.json(Map.of("view", name, "rows", rows));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("view", name);
+        var cached = cache == null ? java.util.Optional.<ViewCache.Cached>empty() : cache.read(view, from, to, where);
+        if (cached.isPresent()) {
+            out.put("source", "redis");
+            out.put("cache_age_ms", cached.get().ageMs());
+            out.put("rows", cached.get().rows());
+        } else {
+            List<Map<String, Object>> rows;
+            try {
+                rows = store.queryView(view, from, to, where);
+            } catch (IllegalArgumentException e) {
+                ctx.status(400).json(Map.of("error", e.getMessage()));
+                return;
+            }
+            out.put("source", store.kind());
+            out.put("rows", rows);
+        }
+        ctx.json(out);
     }
 
     /**
      * {@code GET /v1/views/{view}/truth}: the view recomputed from the raw events in the store, the plain way
      * ({@link dev.sluice.processor.truth.ViewTruth}), for {@code sluice verify --recompute}.
      */
-    private static void recompute(Context ctx, Pipeline pipeline, DuckDbStore store) throws Exception {
+    private static void recompute(Context ctx, Pipeline pipeline, ViewStore store) throws Exception {
         ViewDef view = view(ctx, pipeline);
         if (view == null) {
             return;

@@ -108,6 +108,8 @@ final class Stats {
                         case SinkDef.Kafka k -> "kafka";
                         case SinkDef.Postgres pg -> "postgres";
                         case SinkDef.DuckDb d -> "duckdb";
+                        case SinkDef.ClickHouse c -> "clickhouse";
+                        case SinkDef.Redis r -> "redis";
                     });
             m.put("inputs", s.inputs().isEmpty() ? allInputs(p, s) : s.inputs());
             sinks.put(s.name(), m);
@@ -121,6 +123,9 @@ final class Stats {
 
     private static java.util.List<String> allInputs(Pipeline p, SinkDef s) {
         java.util.List<String> all = new java.util.ArrayList<>(p.streams().keySet());
+        if (s instanceof SinkDef.Redis) {
+            return new java.util.ArrayList<>(p.views().keySet());
+        }
         if (!(s instanceof SinkDef.Kafka)) {
             all.addAll(p.views().keySet());
         }

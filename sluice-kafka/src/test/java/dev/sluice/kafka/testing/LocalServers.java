@@ -96,9 +96,22 @@ public final class LocalServers {
                   <quotas><default></default></quotas>
                 </yandex>
                 """);
+        return startClickhouse(bin, dir, http);
+    }
+
+    /** Starts a stopped ClickHouse again on its data directory and ports (for failure tests). */
+    public static Server restartClickhouse(Server stopped) throws Exception {
+        if (stopped.process().isAlive()) {
+            throw new IllegalStateException("clickhouse on " + stopped.port() + " is still running");
+        }
+        return startClickhouse(need("/usr/sbin/clickhouse-server", "clickhouse-server"), stopped.dir(), stopped.port());
+    }
+
+    private static Server startClickhouse(Path bin, Path dir, int http) throws Exception {
         Process p = new ProcessBuilder(bin.toString(), "--config-file=" + dir.resolve("config.xml"))
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("log/stdout.log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("log/stdout.log").toFile()))
                 .start();
         return await(new Server("clickhouse", p, http, dir), dir.resolve("log/error.log"));
     }

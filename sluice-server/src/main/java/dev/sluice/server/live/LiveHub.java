@@ -8,7 +8,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.EventTime;
 import dev.sluice.processor.ViewRecord;
-import dev.sluice.sinks.duckdb.DuckDbStore;
+import dev.sluice.sinks.ViewStore;
 import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -61,7 +61,7 @@ public final class LiveHub implements AutoCloseable {
     }
 
     private final Pipeline pipeline;
-    private final DuckDbStore store;
+    private final ViewStore store;
     private final Clock clock;
     private final Settings settings;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -86,8 +86,7 @@ public final class LiveHub implements AutoCloseable {
     private final Map<String, Timer> emittedLatency = new HashMap<>();
     private final Map<String, Timer> pushedLatency = new HashMap<>();
 
-    public LiveHub(
-            Pipeline pipeline, String bootstrap, Admin admin, DuckDbStore store, Clock clock, Settings settings) {
+    public LiveHub(Pipeline pipeline, String bootstrap, Admin admin, ViewStore store, Clock clock, Settings settings) {
         this(pipeline, bootstrap, admin, store, clock, settings, PipelineMetrics.none());
     }
 
@@ -95,7 +94,7 @@ public final class LiveHub implements AutoCloseable {
             Pipeline pipeline,
             String bootstrap,
             Admin admin,
-            DuckDbStore store,
+            ViewStore store,
             Clock clock,
             Settings settings,
             PipelineMetrics metrics) {

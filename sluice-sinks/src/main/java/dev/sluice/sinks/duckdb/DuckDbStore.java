@@ -32,7 +32,7 @@ import org.duckdb.DuckDBConnection;
  * transaction as the rows it produced) and {@code _sluice_late} (late events already merged into a
  * view row, so a redelivered one is not counted twice).
  */
-public final class DuckDbStore implements AutoCloseable {
+public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoCloseable {
     private final Pipeline pipeline;
     private final Path file;
     private final DuckDBConnection root;
@@ -57,6 +57,23 @@ public final class DuckDbStore implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    @Override
+    public String kind() {
+        return "duckdb";
+    }
+
+    @Override
+    public Long latestWindow(ViewDef view) throws SQLException {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT epoch_ms(max(window_start)) FROM " + Columns.quote(view.name()))) {
+            rs.next();
+            long v = rs.getLong(1);
+            return rs.wasNull() ? null : v;
+        }
     }
 
     /** A new connection to the same database, for one thread's use. */
@@ -114,6 +131,7 @@ public final class DuckDbStore implements AutoCloseable {
      * @param to exclusive upper bound on window_start, epoch ms, or null
      * @param where equality filters on group fields (values as text, cast to the column's type)
      */
+    @Override
     public List<Map<String, Object>> queryView(ViewDef view, Long from, Long to, Map<String, String> where)
             throws SQLException {
         StreamDef st = pipeline.stream(view.from());
@@ -178,6 +196,7 @@ public final class DuckDbStore implements AutoCloseable {
      * Every raw event stored for a stream, as JSON (timestamps as RFC 3339 text, absent fields left out), in no
      * particular order.
      */
+    @Override
     public void forEachRaw(
             String stream, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> each)
             throws SQLException {
@@ -220,6 +239,7 @@ public final class DuckDbStore implements AutoCloseable {
     }
 
     /** Raw events stored for a stream. */
+    @Override
     public long countRaw(String stream) throws SQLException {
         try (Connection c = connect();
                 Statement s = c.createStatement();
@@ -230,6 +250,7 @@ public final class DuckDbStore implements AutoCloseable {
     }
 
     /** True when the database answers a trivial query. */
+    @Override
     public boolean healthy() {
         try (Connection c = connect();
                 Statement s = c.createStatement();

@@ -1,0 +1,246 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.cli.loadgen.LoadgenCommand;
+import dev.sluice.kafka.testing.LocalServers;
+import dev.sluice.kafka.testing.SharedKafka;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineLoader;
+import dev.sluice.pipeline.SinkDef;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.EventTime;
+import dev.sluice.sinks.clickhouse.ClickHouseHttp;
+import dev.sluice.sinks.clickhouse.ClickHouseStore;
+import dev.sluice.sinks.redis.RedisCache;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * The ecommerce example writing to DuckDB, ClickHouse and a Redis cache at once, against real servers (Debian's
+ * ClickHouse 18.16 and Redis, started by the test). One event set, with duplicates, out-of-order, late, too-late
+ * and malformed events, goes through both stores: every view reads the same from ClickHouse as from DuckDB, the
+ * query API answers from ClickHouse (and from Redis within the cached windows, with the cache's age), and
+ * {@code sluice verify} finds ClickHouse equal to the ground truth. Then a crash between a batch's write and its
+ * confirmation is staged (the confirmed progress is deleted): on restart the sink repairs the range without
+ * storing a row twice.
+ */
+class ClickHouseSinkIT {
+    @TempDir
+    static Path dir;
+
+    static LocalServers.Server clickhouse;
+    static LocalServers.Server redis;
+
+    @BeforeAll
+    static void servers() throws Exception {
+        clickhouse = LocalServers.clickhouse(dir.resolve("clickhouse"));
+        redis = LocalServers.redis(dir.resolve("redis"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (clickhouse != null) {
+            clickhouse.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** The ecommerce example under a unique name, with the extra sinks appended. */
+    static Path example(Path to, String unique, String sinks) throws Exception {
+        Path src = Path.of("..", "examples", "ecommerce");
+        try (Stream<Path> files = Files.walk(src)) {
+            for (Path p : files.toList()) {
+                Path d = to.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(d);
+                } else if (p.getFileName().toString().equals("pipeline.yaml")) {
+                    Files.writeString(
+                            d,
+                            Files.readString(p)
+                                            .replaceFirst("(?m)^pipeline: \\S+", "pipeline: " + unique)
+                                            .replaceAll("(?m)^(\\s+topic: )(\\w+)", "$1" + unique + "-$2")
+                                    + sinks);
+                } else {
+                    Files.copy(p, d);
+                }
+            }
+        }
+        return to.resolve("pipeline.yaml");
+    }
+
+    static String clickhouseSink(String database) {
+        return "  warehouse:\n    type: clickhouse\n    url: http://127.0.0.1:" + clickhouse.port() + "\n"
+                + "    database: " + database + "\n    batch_interval: 300ms\n    raw_ttl: 30d\n";
+    }
+
+    static SluiceRuntime start(Path file, Path data) throws Exception {
+        Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
+        SluiceRuntime rt = SluiceRuntime.start(
+                pipeline,
+                new SluiceRuntime.Options(
+                        data, "127.0.0.1", 0, 0, SharedKafka.get().bootstrapServers(), Clock.systemUTC()));
+        assertThat(rt.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        return rt;
+    }
+
+    static String get(int port, String path) throws Exception {
+        HttpResponse<String> r = LiveIT.HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** Waits until every view and the raw count read the same from ClickHouse as from DuckDB. */
+    static void awaitSameAnswers(SluiceRuntime rt, ClickHouseStore ch) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            boolean same = rt.store().countRaw("orders") == ch.countRaw("orders");
+            for (ViewDef v : rt.pipeline().views().values()) {
+                same &= rt.store().queryView(v, null, null, Map.of()).equals(ch.queryView(v, null, null, Map.of()));
+            }
+            if (same || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertThat(ch.countRaw("orders")).isEqualTo(rt.store().countRaw("orders"));
+        for (ViewDef v : rt.pipeline().views().values()) {
+            assertThat(ch.queryView(v, null, null, Map.of()))
+                    .as("view %s: ClickHouse vs DuckDB", v.name())
+                    .isNotEmpty()
+                    .isEqualTo(rt.store().queryView(v, null, null, Map.of()));
+        }
+    }
+
+    @Test
+    void oneEventSetReadsTheSameFromClickHouseDuckDbAndTheCache() throws Exception {
+        String unique = SharedKafka.uniqueName("chit");
+        String db = unique.replaceAll("[^A-Za-z0-9_]", "_");
+        Path file = example(
+                dir.resolve(unique),
+                unique,
+                clickhouseSink(db) + "  cache:\n    type: redis\n    url: redis://127.0.0.1:" + redis.port()
+                        + "\n    windows: 3\n    refresh: 1s\n");
+        Path data = dir.resolve(unique + "-data");
+        Path truth = dir.resolve(unique + "-truth.json");
+        ClickHouseStore ch;
+        try (SluiceRuntime rt = start(file, data)) {
+            ch = new ClickHouseStore(
+                    rt.pipeline(), (SinkDef.ClickHouse) rt.pipeline().sinks().get("warehouse"));
+            assertThat(rt.viewStore().kind()).isEqualTo("clickhouse");
+            String url = "http://127.0.0.1:" + rt.httpPort();
+            LoadgenVerifyIT.Run load = LoadgenVerifyIT.run(
+                    new LoadgenCommand(),
+                    file.getParent().resolve("loadgen.yaml").toString(),
+                    "--url",
+                    url,
+                    "--events",
+                    "4000",
+                    "--rate",
+                    "4000",
+                    "--truth",
+                    truth.toString());
+            assertThat(load.exit()).as(load.out()).isZero();
+            JsonNode injected =
+                    OrdersScenario.JSON.readTree(truth.toFile()).path("run").path("injected");
+            assertThat(injected.path("too_late").asLong())
+                    .as("late merges exercised")
+                    .isPositive();
+
+            // the query API reads ClickHouse, and it equals the ground truth
+            LoadgenVerifyIT.Run verify = LoadgenVerifyIT.verifyEventually("--url", url, "--truth", truth.toString());
+            assertThat(verify.exit()).as(verify.out()).isZero();
+            assertThat(LoadgenVerifyIT.verifyEventually("--url", url, "--view", "gmv_by_country", "--recompute")
+                            .exit())
+                    .as("recomputed from ClickHouse's raw events")
+                    .isZero();
+            awaitSameAnswers(rt, ch);
+            JsonNode all = OrdersScenario.JSON.readTree(get(rt.httpPort(), "/v1/views/gmv_by_country"));
+            assertThat(all.path("source").asText()).isEqualTo("clickhouse");
+
+            // within the cached windows, the answer comes from Redis with its age, and equals the store's
+            ViewDef view = rt.pipeline().views().get("gmv_by_country");
+            RedisCache cache = rt.redisCaches().get(0);
+            long refreshes = cache.refreshes();
+            while (cache.refreshes() < refreshes + 2) {
+                Thread.sleep(100); // a refresh that started after the stores agreed
+            }
+            long latest = ch.latestWindow(view);
+            String from = EventTime.format(latest - Duration.ofMinutes(2).toMillis());
+            JsonNode cached = OrdersScenario.JSON.readTree(get(
+                    rt.httpPort(), "/v1/views/gmv_by_country?from=" + URLEncoder.encode(from, StandardCharsets.UTF_8)));
+            assertThat(cached.path("source").asText()).isEqualTo("redis");
+            assertThat(cached.path("cache_age_ms").asLong()).isBetween(0L, 5_000L);
+            List<Map<String, Object>> expected =
+                    ch.queryView(view, latest - Duration.ofMinutes(2).toMillis(), null, Map.of());
+            assertThat(expected).isNotEmpty();
+            assertThat(cached.path("rows").toString())
+                    .as("the cached rows, as JSON")
+                    .isEqualTo(OrdersScenario.JSON.writeValueAsString(expected));
+            try (JedisPooled j = new JedisPooled("127.0.0.1", redis.port())) {
+                assertThat(j.get("sluice:" + unique + ":view:gmv_by_country")).contains("\"rows\"");
+            }
+            // a request reaching before the cached windows goes to ClickHouse
+            JsonNode older = OrdersScenario.JSON.readTree(get(
+                    rt.httpPort(),
+                    "/v1/views/gmv_by_country?from="
+                            + (latest - Duration.ofMinutes(30).toMillis())));
+            assertThat(older.path("source").asText()).isEqualTo("clickhouse");
+        }
+
+        // a crash after batches were written but before they were confirmed: only 'pending' progress is left
+        ClickHouseHttp sql = new ClickHouseHttp("http://127.0.0.1:" + clickhouse.port(), db, "default", "");
+        sql.query("OPTIMIZE TABLE orders FINAL");
+        long distinct = count(sql, "SELECT uniqExact(event_id) FROM orders");
+        assertThat(count(sql, "SELECT count() FROM orders")).isEqualTo(distinct);
+        long viewRows = count(sql, "SELECT count() FROM gmv_by_country FINAL");
+        sql.query("CREATE TABLE _progress_left AS _sluice_progress");
+        sql.query("INSERT INTO _progress_left SELECT * FROM _sluice_progress WHERE state = 'pending'");
+        sql.query("DROP TABLE _sluice_progress");
+        sql.query("RENAME TABLE _progress_left TO _sluice_progress");
+        try (SluiceRuntime rt = start(file, data)) {
+            var sink = rt.clickhouseSinks().get(0);
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (sink.repairedRows() < distinct && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(sink.repairedRows())
+                    .as("stored raw rows found while repairing")
+                    .isGreaterThanOrEqualTo(distinct);
+            awaitSameAnswers(rt, ch);
+            String url = "http://127.0.0.1:" + rt.httpPort();
+            LoadgenVerifyIT.Run verify = LoadgenVerifyIT.verifyEventually("--url", url, "--truth", truth.toString());
+            assertThat(verify.exit())
+                    .as("late events merged once, after the repair: " + verify.out())
+                    .isZero();
+            // nothing was inserted twice: the raw table has no more rows than ids, even before merging
+            assertThat(count(sql, "SELECT count() FROM orders")).isEqualTo(distinct);
+            assertThat(count(sql, "SELECT count() FROM gmv_by_country FINAL")).isEqualTo(viewRows);
+        }
+    }
+
+    static long count(ClickHouseHttp sql, String query) throws Exception {
+        return Long.parseLong(sql.query(query).strip());
+    }
+}

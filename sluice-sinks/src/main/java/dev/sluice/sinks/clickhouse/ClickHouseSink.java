@@ -1,0 +1,551 @@
+package dev.sluice.sinks.clickhouse;
+
+import static dev.sluice.sinks.clickhouse.ClickHouseHttp.ident;
+import static dev.sluice.sinks.clickhouse.ClickHouseHttp.literal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.kafka.metrics.ComponentMetrics;
+import dev.sluice.kafka.metrics.PipelineMetrics;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.SinkDef;
+import dev.sluice.pipeline.StreamDef;
+import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.EventTime;
+import dev.sluice.processor.ViewRecord;
+import dev.sluice.processor.measure.Accumulator;
+import dev.sluice.sinks.SinkConsumer;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes streams (raw events) and views (versioned rows) from Kafka into ClickHouse, in batches, so that nothing
+ * is lost and nothing counts twice.
+ *
+ * <p>ClickHouse has no transactions, so exactly-once comes from idempotent writes plus progress kept per partition,
+ * the way ClickPipes does it:
+ *
+ * <ol>
+ *   <li>a batch first records, per partition, the offset it reads up to as {@code pending} in
+ *       {@code _sluice_progress};
+ *   <li>then inserts the raw rows and the view rows, one insert per table;
+ *   <li>then records the same offsets as {@code confirmed}.
+ * </ol>
+ *
+ * On start (and after a failed write) the sink seeks to the confirmed offsets. Records below a partition's pending
+ * offset may already be stored: that range is repaired by writing it again, and every write is idempotent. Raw
+ * rows of the range whose id is stored are not inserted again; the raw table is a ReplacingMergeTree on the id as
+ * well. A view row is replaced by a higher version (ReplacingMergeTree on {@code version}, read with
+ * {@code FINAL}); a row rewritten at the same version is the same row. A late event is merged into its stored row
+ * once: each row keeps the partition and offset of the record that last set it, and a late record at or below it
+ * is already in.
+ */
+public final class ClickHouseSink implements Runnable, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Consecutive failed writes after which the sink stops (about ten minutes of backoff). */
+    static final int MAX_WRITE_FAILURES = 30;
+
+    private final Pipeline pipeline;
+    private final SinkDef.ClickHouse def;
+    private final ClickHouseStore store;
+    private final ClickHouseHttp http;
+    private final Map<String, Object> consumerConfig;
+    private final Clock clock;
+    private final Map<String, StreamDef> rawTopics = new HashMap<>();
+    private final Map<String, ViewDef> viewTopics = new HashMap<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private final AtomicLong repaired = new AtomicLong();
+    private final ComponentMetrics metrics;
+    private final SinkConsumer positions = new SinkConsumer();
+    /** Per partition, the offset below which records may already be stored (a batch not confirmed). */
+    private final Map<TopicPartition, Long> pending = new HashMap<>();
+
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+    private volatile int writeFailures;
+    private volatile boolean connected;
+
+    public ClickHouseSink(
+            Pipeline pipeline,
+            ClickHouseStore store,
+            Map<String, Object> consumerConfig,
+            Clock clock,
+            PipelineMetrics metrics) {
+        this.pipeline = pipeline;
+        this.def = store.def();
+        this.store = store;
+        this.http = store.http();
+        this.consumerConfig = consumerConfig;
+        this.clock = clock;
+        this.metrics = metrics.sink(def.name());
+        for (StreamDef s : pipeline.streams().values()) {
+            if (ClickHouseStore.writes(def, s.name())) {
+                rawTopics.put(pipeline.streamTopic(s.name()), s);
+            }
+        }
+        for (ViewDef v : pipeline.views().values()) {
+            if (ClickHouseStore.writes(def, v.name())) {
+                viewTopics.put(pipeline.viewTopic(v.name()), v);
+            }
+        }
+    }
+
+    /** Rows written so far (raw and view). */
+    public long rowsWritten() {
+        return rowsWritten.get();
+    }
+
+    /** Raw rows found already stored while repairing a batch that was not confirmed. */
+    public long repairedRows() {
+        return repaired.get();
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    public boolean running() {
+        return running && failure == null;
+    }
+
+    /** False while the last write failed or the server was not reached yet (the sink is retrying). */
+    public boolean writing() {
+        return writeFailures == 0 && connected;
+    }
+
+    @Override
+    public void run() {
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer = c;
+            try {
+                store.createTables();
+                assign(c);
+            } catch (IOException | RuntimeException e) {
+                retry(c, e);
+            }
+            positions.commitPositions(c);
+            List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+            long firstAt = 0;
+            long maxAge = def.batchInterval().toNanos();
+            while (running) {
+                try {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        batch.add(r);
+                    }
+                } catch (WakeupException e) {
+                    break;
+                }
+                if (batch.isEmpty()) {
+                    positions.commitPositions(c); // past transaction markers; everything read is written
+                    continue;
+                }
+                if (firstAt == 0) {
+                    firstAt = System.nanoTime();
+                }
+                if (batch.size() < def.batchRows() && System.nanoTime() - firstAt < maxAge) {
+                    continue;
+                }
+                try {
+                    write(batch);
+                    writeFailures = 0;
+                    long bytes = 0;
+                    for (ConsumerRecord<byte[], byte[]> r : batch) {
+                        bytes += r.value() == null ? 0 : r.value().length;
+                    }
+                    metrics.received(batch.size(), bytes);
+                    positions.commitPositions(c);
+                } catch (IOException | RuntimeException e) {
+                    // the batch may be partly stored: read again from the confirmed offsets and repair
+                    retry(c, e);
+                } finally {
+                    batch.clear();
+                    firstAt = 0;
+                }
+            }
+        } catch (Throwable t) {
+            if (running) {
+                failure = t;
+                metrics.error(ComponentMetrics.WRITE);
+                LOG.error("clickhouse sink '{}' stopped", def.name(), t);
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void retry(KafkaConsumer<byte[], byte[]> c, Exception cause) throws Exception {
+        while (true) {
+            metrics.error(ComponentMetrics.WRITE);
+            writeFailures++;
+            if (writeFailures >= MAX_WRITE_FAILURES) {
+                throw new IllegalStateException(
+                        "clickhouse sink: " + writeFailures + " writes in a row failed; the last: " + cause, cause);
+            }
+            long backoff = SinkConsumer.backoffMillis(writeFailures);
+            LOG.warn(
+                    "clickhouse sink '{}': write failed ({} in a row), retrying in {} ms: {}",
+                    def.name(),
+                    writeFailures,
+                    backoff,
+                    cause.toString());
+            SinkConsumer.pause(backoff, () -> running);
+            if (!running) {
+                return;
+            }
+            try {
+                store.createTables();
+                assign(c);
+                return;
+            } catch (IOException | RuntimeException e) {
+                cause = e;
+            }
+        }
+    }
+
+    /** Assigns every input partition and seeks to its confirmed offset; notes the pending ones to repair. */
+    private void assign(KafkaConsumer<byte[], byte[]> c) throws IOException {
+        List<TopicPartition> parts = new ArrayList<>();
+        List<String> topics = new ArrayList<>(rawTopics.keySet());
+        topics.addAll(viewTopics.keySet());
+        for (String topic : topics) {
+            for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(topic, p.partition()));
+            }
+        }
+        Map<TopicPartition, Long> confirmed = new HashMap<>();
+        Map<TopicPartition, Long> pend = new HashMap<>();
+        String answer = http.query("SELECT topic, part, state, max(next_offset) FROM _sluice_progress WHERE sink = "
+                + literal(def.name()) + " GROUP BY topic, part, state FORMAT TabSeparated");
+        for (String line : answer.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split("\t");
+            TopicPartition tp = new TopicPartition(f[0], Integer.parseInt(f[1]));
+            ("confirmed".equals(f[2]) ? confirmed : pend).put(tp, Long.parseLong(f[3]));
+        }
+        c.assign(parts);
+        pending.clear();
+        List<TopicPartition> fresh = new ArrayList<>();
+        for (TopicPartition tp : parts) {
+            Long next = confirmed.get(tp);
+            if (next == null) {
+                fresh.add(tp);
+            } else {
+                c.seek(tp, next);
+            }
+            Long p = pend.get(tp);
+            if (p != null && p > (next == null ? 0 : next)) {
+                pending.put(tp, p);
+                LOG.info(
+                        "clickhouse sink '{}': {} offsets {}..{} were written but not confirmed; repairing them",
+                        def.name(),
+                        tp,
+                        next == null ? 0 : next,
+                        p - 1);
+            }
+        }
+        c.seekToBeginning(fresh);
+        connected = true;
+    }
+
+    /** A view row as it will be written, with the partition and offset of the record that last set it. */
+    private record Row(
+            ViewDef view,
+            long windowStart,
+            long windowEnd,
+            List<Object> group,
+            long watermark,
+            Accumulator state,
+            int part,
+            long offset) {}
+
+    private record Raw(JsonNode event, boolean repair) {}
+
+    private void write(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
+        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        Map<StreamDef, Map<String, Raw>> raw = new LinkedHashMap<>();
+        Map<String, Row> rows = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            next.put(tp, r.offset() + 1);
+            StreamDef st = rawTopics.get(r.topic());
+            if (st != null) {
+                addRaw(raw, st, r, r.offset() < pending.getOrDefault(tp, -1L));
+                continue;
+            }
+            ViewDef v = viewTopics.get(r.topic());
+            if (v != null) {
+                addView(rows, v, r);
+            }
+        }
+        progress(next, "pending");
+        long written = 0;
+        for (Map.Entry<StreamDef, Map<String, Raw>> e : raw.entrySet()) {
+            written += insertRaw(e.getKey(), e.getValue());
+        }
+        Map<ViewDef, List<Row>> byView = rows.values().stream()
+                .collect(Collectors.groupingBy(Row::view, LinkedHashMap::new, Collectors.toList()));
+        for (Map.Entry<ViewDef, List<Row>> e : byView.entrySet()) {
+            insertView(e.getKey(), e.getValue());
+            written += e.getValue().size();
+        }
+        progress(next, "confirmed");
+        for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+            if (pending.containsKey(e.getKey()) && e.getValue() >= pending.get(e.getKey())) {
+                pending.remove(e.getKey());
+            }
+        }
+        rowsWritten.addAndGet(written);
+        metrics.emitted(written);
+    }
+
+    private void addRaw(
+            Map<StreamDef, Map<String, Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r, boolean repair) {
+        try {
+            JsonNode e = JSON.readTree(r.value());
+            JsonNode id = e.get(st.idField());
+            if (id != null && !id.isNull()) {
+                EventTime.of(e, st.timeField()); // a raw row needs its time
+                raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), new Raw(e, repair));
+            }
+        } catch (Exception ex) {
+            metrics.discarded(ComponentMetrics.INVALID, 1);
+            LOG.warn("skipping unreadable raw event {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.toString());
+        }
+    }
+
+    private void addView(Map<String, Row> rows, ViewDef v, ConsumerRecord<byte[], byte[]> r) throws IOException {
+        ViewRecord vr;
+        try {
+            vr = ViewRecord.decode(v, r.value());
+        } catch (RuntimeException e) {
+            metrics.discarded(ComponentMetrics.INVALID, 1);
+            LOG.warn(
+                    "skipping unreadable record {}/{}@{} of view {}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    v.name(),
+                    e.toString());
+            return;
+        }
+        String k = v.name() + "|" + vr.windowStart() + "|" + vr.groupKey();
+        Row cur = rows.get(k);
+        if (vr.kind() == ViewRecord.Kind.UPDATE) {
+            if (cur == null || vr.version() > cur.state().version()) {
+                rows.put(
+                        k,
+                        new Row(
+                                v,
+                                vr.windowStart(),
+                                vr.windowEnd(),
+                                vr.group(),
+                                vr.watermark(),
+                                vr.state(),
+                                r.partition(),
+                                r.offset()));
+            }
+            return;
+        }
+        if (cur == null) {
+            cur = storedRow(v, vr);
+        }
+        if (cur.part() == r.partition() && cur.offset() >= r.offset()) {
+            return; // this late event is already merged into the stored row
+        }
+        Accumulator merged = cur.state();
+        merged.merge(vr.state());
+        rows.put(
+                k,
+                new Row(
+                        v,
+                        vr.windowStart(),
+                        vr.windowEnd(),
+                        vr.group(),
+                        Math.max(cur.watermark(), vr.watermark()),
+                        merged,
+                        r.partition(),
+                        r.offset()));
+    }
+
+    /** The stored row a late event merges into, or an empty one. */
+    private Row storedRow(ViewDef v, ViewRecord vr) throws IOException {
+        String answer =
+                http.query("SELECT hex(_state), _kafka_partition, _kafka_offset, watermark FROM " + ident(v.name())
+                        + " FINAL WHERE window_start = toDateTime(" + Math.floorDiv(vr.windowStart(), 1000) + ")"
+                        + " AND _group_key = " + literal(vr.groupKey()) + " FORMAT TabSeparated");
+        String line = answer.strip();
+        if (line.isEmpty()) {
+            return new Row(
+                    v,
+                    vr.windowStart(),
+                    vr.windowEnd(),
+                    vr.group(),
+                    vr.watermark(),
+                    new Accumulator(v.measures()),
+                    -1,
+                    -1);
+        }
+        String[] f = line.split("\t");
+        Accumulator acc = Accumulator.fromBytes(v.measures(), HexFormat.of().parseHex(f[0]));
+        return new Row(
+                v,
+                vr.windowStart(),
+                vr.windowEnd(),
+                vr.group(),
+                Long.parseLong(f[3]),
+                acc,
+                Integer.parseInt(f[1]),
+                Long.parseLong(f[2]));
+    }
+
+    private void progress(Map<TopicPartition, Long> next, String state) throws IOException {
+        RowBinary b = new RowBinary();
+        long now = clock.millis();
+        for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+            b.string(def.name());
+            b.string(e.getKey().topic());
+            b.int32(e.getKey().partition());
+            b.string(state);
+            b.int64(e.getValue());
+            b.dateTime(now);
+            b.endRow();
+        }
+        http.insert("_sluice_progress", "sink, topic, part, state, next_offset, at", b.bytes());
+    }
+
+    private long insertRaw(StreamDef st, Map<String, Raw> events) throws IOException {
+        List<String> repair = events.entrySet().stream()
+                .filter(e -> e.getValue().repair())
+                .map(Map.Entry::getKey)
+                .toList();
+        Set<String> stored = new HashSet<>();
+        if (!repair.isEmpty()) {
+            String in = repair.stream().map(ClickHouseHttp::literal).collect(Collectors.joining(", "));
+            String answer = http.query("SELECT " + ident(st.idField()) + " FROM " + ident(st.name()) + " WHERE "
+                    + ident(st.idField()) + " IN (" + in + ") FORMAT TSVRaw");
+            for (String id : answer.split("\n")) {
+                if (!id.isEmpty()) {
+                    stored.add(id);
+                }
+            }
+            repaired.addAndGet(stored.size());
+        }
+        List<ClickHouseStore.Column> cols = ClickHouseStore.rawColumns(st);
+        RowBinary b = new RowBinary();
+        for (Map.Entry<String, Raw> e : events.entrySet()) {
+            if (stored.contains(e.getKey())) {
+                continue;
+            }
+            JsonNode ev = e.getValue().event();
+            long time = EventTime.of(ev, st.timeField());
+            for (ClickHouseStore.Column c : cols) {
+                if (c.type() == ClickHouseStore.Type.TIME) {
+                    b.dateTime(time);
+                } else if (c.name().equals(st.idField())) {
+                    b.string(e.getKey());
+                } else {
+                    JsonNode v = ev.get(c.name());
+                    if (b.present(v == null || v.isNull() ? null : v)) {
+                        switch (c.type()) {
+                            case INT -> b.int64(v.asLong());
+                            case FLOAT -> b.float64(v.asDouble());
+                            case BOOL -> b.uint8(v.asBoolean() ? 1 : 0);
+                            default -> b.string(v.isTextual() ? v.textValue() : v.toString());
+                        }
+                    }
+                }
+            }
+            b.int64(time);
+            b.endRow();
+        }
+        if (b.rows() == 0) {
+            return 0;
+        }
+        String names = cols.stream().map(c -> ident(c.name())).collect(Collectors.joining(", ")) + ", _time_ms";
+        http.insert(ident(st.name()), names, b.bytes());
+        return b.rows();
+    }
+
+    private void insertView(ViewDef v, List<Row> rows) throws IOException {
+        List<ClickHouseStore.Column> cols = ClickHouseStore.viewColumns(pipeline, v);
+        int groups = v.groupBy().size();
+        long now = clock.millis();
+        RowBinary b = new RowBinary();
+        for (Row r : rows) {
+            b.dateTime(r.windowStart());
+            b.dateTime(r.windowEnd());
+            for (int i = 0; i < groups; i++) {
+                value(b, cols.get(2 + i), r.group().get(i));
+            }
+            for (int i = 0; i < v.measures().size(); i++) {
+                value(b, cols.get(2 + groups + i), r.state().result(i));
+            }
+            b.int64(r.state().version());
+            b.int64(r.watermark());
+            b.dateTime(now);
+            b.string(ViewRecord.groupKey(r.group()));
+            b.bytes(r.state().toBytes());
+            b.int32(r.part());
+            b.int64(r.offset());
+            b.endRow();
+        }
+        String names = cols.stream().map(c -> ident(c.name())).collect(Collectors.joining(", "))
+                + ", version, watermark, updated_at, _group_key, _state, _kafka_partition, _kafka_offset";
+        http.insert(ident(v.name()), names, b.bytes());
+    }
+
+    private static void value(RowBinary b, ClickHouseStore.Column c, Object v) {
+        if (c.nullable() && !b.present(v)) {
+            return;
+        }
+        switch (c.type()) {
+            case INT -> b.int64(v == null ? 0 : ((Number) v).longValue());
+            case FLOAT -> b.float64(((Number) v).doubleValue());
+            case BOOL -> b.uint8(Boolean.TRUE.equals(v) ? 1 : 0);
+            default -> b.string(String.valueOf(v));
+        }
+    }
+
+    /** Stops polling and waits for the current write to finish (an unwritten batch is read again on start). */
+    @Override
+    public void close() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            stopped.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
