@@ -87,9 +87,9 @@ class ClickHouseSinkIT {
         return to.resolve("pipeline.yaml");
     }
 
-    static String clickhouseSink(String database) {
-        return "  warehouse:\n    type: clickhouse\n    url: http://127.0.0.1:" + clickhouse.port() + "\n"
-                + "    database: " + database + "\n    batch_interval: 300ms\n    raw_ttl: 30d\n";
+    static String clickhouseSink(int port, String database) {
+        return "  warehouse:\n    type: clickhouse\n    url: http://127.0.0.1:" + port + "\n" + "    database: "
+                + database + "\n    batch_interval: 300ms\n    raw_ttl: 30d\n";
     }
 
     static SluiceRuntime start(Path file, Path data) throws Exception {
@@ -140,8 +140,8 @@ class ClickHouseSinkIT {
         Path file = example(
                 dir.resolve(unique),
                 unique,
-                clickhouseSink(db) + "  cache:\n    type: redis\n    url: redis://127.0.0.1:" + redis.port()
-                        + "\n    windows: 3\n    refresh: 1s\n");
+                clickhouseSink(clickhouse.port(), db) + "  cache:\n    type: redis\n    url: redis://127.0.0.1:"
+                        + redis.port() + "\n    windows: 3\n    refresh: 1s\n");
         Path data = dir.resolve(unique + "-data");
         Path truth = dir.resolve(unique + "-truth.json");
         ClickHouseStore ch;

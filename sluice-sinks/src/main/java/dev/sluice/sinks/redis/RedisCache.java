@@ -104,9 +104,11 @@ public final class RedisCache implements Runnable, ViewCache, AutoCloseable {
                 Long from = null;
                 if (v.window() != null) {
                     long step = v.window().advance().toMillis();
-                    from = latest == null ? null : latest - (def.windows() - 1) * step;
+                    // no window yet: the cache covers no request (Long.MAX_VALUE), rather than all of them
+                    from = latest == null ? Long.MAX_VALUE : latest - (def.windows() - 1) * step;
                 }
-                List<Map<String, Object>> rows = store.queryView(v, from, null, Map.of());
+                List<Map<String, Object>> rows =
+                        from != null && from == Long.MAX_VALUE ? List.of() : store.queryView(v, from, null, Map.of());
                 ObjectNode doc = JsonNodeFactory.instance.objectNode();
                 doc.put("view", v.name());
                 doc.put("refreshed_ms", clock.millis());
