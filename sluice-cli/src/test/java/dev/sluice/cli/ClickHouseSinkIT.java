@@ -142,6 +142,13 @@ class ClickHouseSinkIT {
                 unique,
                 clickhouseSink(clickhouse.port(), db) + "  cache:\n    type: redis\n    url: redis://127.0.0.1:"
                         + redis.port() + "\n    windows: 3\n    refresh: 1s\n");
+        // a 5-minute rollup of the GMV view, kept by ClickHouse as a materialized view
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace(
+                                "      buyers: count_distinct(user_id)\n",
+                                "      buyers: count_distinct(user_id)\n    rollup: [5m]\n"));
         Path data = dir.resolve(unique + "-data");
         Path truth = dir.resolve(unique + "-truth.json");
         ClickHouseStore ch;
@@ -176,6 +183,7 @@ class ClickHouseSinkIT {
                     .as("recomputed from ClickHouse's raw events")
                     .isZero();
             awaitSameAnswers(rt, ch);
+            assertSameRollup(rt);
             JsonNode all = OrdersScenario.JSON.readTree(get(rt.httpPort(), "/v1/views/gmv_by_country"));
             assertThat(all.path("source").asText()).isEqualTo("clickhouse");
 
@@ -219,6 +227,8 @@ class ClickHouseSinkIT {
         sql.query("INSERT INTO _progress_left SELECT * FROM _sluice_progress WHERE state = 'pending'");
         sql.query("DROP TABLE _sluice_progress");
         sql.query("RENAME TABLE _progress_left TO _sluice_progress");
+        // and the rollup's materialized view lost: it is rebuilt from the raw events on start
+        sql.query("DROP TABLE gmv_by_country_5m_mv");
         try (SluiceRuntime rt = start(file, data)) {
             var sink = rt.clickhouseSinks().get(0);
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -237,7 +247,39 @@ class ClickHouseSinkIT {
             // nothing was inserted twice: the raw table has no more rows than ids, even before merging
             assertThat(count(sql, "SELECT count() FROM orders")).isEqualTo(distinct);
             assertThat(count(sql, "SELECT count() FROM gmv_by_country FINAL")).isEqualTo(viewRows);
+            assertSameRollup(rt);
         }
+    }
+
+    /**
+     * The 5-minute rollup from ClickHouse (its materialized view, through the query API) equals the DuckDB view's
+     * rows merged into 5-minute windows: counts and distinct buyers exactly, sums to 1e-9.
+     */
+    static void assertSameRollup(SluiceRuntime rt) throws Exception {
+        ViewDef view = rt.pipeline().views().get("gmv_by_country");
+        List<Map<String, Object>> duck = rt.store().queryRollup(view, Duration.ofMinutes(5), null, null, Map.of());
+        JsonNode api = OrdersScenario.JSON.readTree(get(rt.httpPort(), "/v1/views/gmv_by_country/rollups/5m"));
+        assertThat(api.path("source").asText()).isEqualTo("clickhouse");
+        JsonNode rows = api.path("rows");
+        assertThat(rows.size()).as("rollup rows").isEqualTo(duck.size()).isPositive();
+        long orders = 0;
+        for (int i = 0; i < duck.size(); i++) {
+            Map<String, Object> d = duck.get(i);
+            JsonNode c = rows.get(i);
+            for (String k : List.of("window_start", "window_end", "country", "currency")) {
+                assertThat(c.path(k).asText()).as("%s of rollup row %d", k, i).isEqualTo(String.valueOf(d.get(k)));
+            }
+            assertThat(c.path("orders").asLong()).as("orders of %s", d).isEqualTo(d.get("orders"));
+            assertThat(c.path("buyers").asLong()).as("buyers of %s", d).isEqualTo(d.get("buyers"));
+            assertThat(c.path("gmv").asDouble())
+                    .as("gmv of %s", d)
+                    .isCloseTo((Double) d.get("gmv"), org.assertj.core.data.Percentage.withPercentage(1e-7));
+            orders += c.path("orders").asLong();
+        }
+        long viewOrders = rt.store().queryView(view, null, null, Map.of()).stream()
+                .mapToLong(r -> (Long) r.get("orders"))
+                .sum();
+        assertThat(orders).as("every counted order is in the rollup once").isEqualTo(viewOrders);
     }
 
     static long count(ClickHouseHttp sql, String query) throws Exception {

@@ -169,7 +169,7 @@ public final class Expressions {
         try {
             CelAbstractSyntaxTree ast = r.getAst();
             CelRuntime.Program program = cel.createProgram(ast);
-            return new Compiled(source, Type.of(ast.getResultType()), Map.copyOf(variables), program);
+            return new Compiled(source, Type.of(ast.getResultType()), Map.copyOf(variables), program, ast.getExpr());
         } catch (CelValidationException | CelEvaluationException e) {
             throw new CompileException(source, List.of(new CompileError(1, 0, e.getMessage())));
         }
@@ -225,8 +225,15 @@ public final class Expressions {
         private final Type resultType;
         private final Map<String, Type> variables;
         private final CelRuntime.Program program;
+        private final dev.cel.common.ast.CelExpr expr;
 
-        private Compiled(String source, Type resultType, Map<String, Type> variables, CelRuntime.Program program) {
+        private Compiled(
+                String source,
+                Type resultType,
+                Map<String, Type> variables,
+                CelRuntime.Program program,
+                dev.cel.common.ast.CelExpr expr) {
+            this.expr = expr;
             this.source = source;
             this.resultType = resultType;
             this.variables = variables;
@@ -241,6 +248,11 @@ public final class Expressions {
         /** The checked type of the result (DYN when it is not a scalar or not known before evaluation). */
         public Type resultType() {
             return resultType;
+        }
+
+        /** The checked syntax tree, for translating the expression elsewhere ({@link SqlFilter}). */
+        public dev.cel.common.ast.CelExpr expr() {
+            return expr;
         }
 
         /** The variables the expression was compiled with. */

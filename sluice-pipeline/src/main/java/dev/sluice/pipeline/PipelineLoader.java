@@ -813,6 +813,7 @@ public final class PipelineLoader {
                     }
                 }
             }
+            List<Duration> rollup = rollup(o, window, filter, groupBy, measures, stream);
             return new ViewDef(
                     name,
                     o.str("from"),
@@ -821,7 +822,90 @@ public final class PipelineLoader {
                     window,
                     List.copyOf(groupBy),
                     List.copyOf(measures),
-                    o.duration("sla"));
+                    o.duration("sla"),
+                    rollup);
+        }
+
+        /** The view's rollup sizes, checked: multiples of a tumbling window, over what ClickHouse can compute. */
+        List<Duration> rollup(
+                Obj o,
+                WindowDef window,
+                Expression filter,
+                List<String> groupBy,
+                List<MeasureDef> measures,
+                StreamInfo stream) {
+            ListNode list = o.list("rollup");
+            if (list == null || list.items().isEmpty()) {
+                return List.of();
+            }
+            String path = o.path("rollup");
+            if (window == null || window.type() != WindowDef.Type.TUMBLING) {
+                problem(o.loc("rollup"), path, "rollups need a tumbling window on the view");
+                return List.of();
+            }
+            List<Duration> sizes = new ArrayList<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                String ipath = path + "[" + i + "]";
+                if (!(list.items().get(i) instanceof Scalar s) || s.isNull()) {
+                    problem(list.items().get(i).loc(), ipath, "expected a duration such as 1h");
+                    continue;
+                }
+                Duration d;
+                try {
+                    d = Spec.parseDuration(s.text(), false);
+                } catch (Spec.BadValue e) {
+                    problem(s.loc(), ipath, e.getMessage());
+                    continue;
+                }
+                if (d.toMillis() <= window.size().toMillis()
+                        || d.toMillis() % window.size().toMillis() != 0
+                        || d.toMillis() % 1000 != 0) {
+                    problem(
+                            s.loc(),
+                            ipath,
+                            "a rollup is a whole multiple of the view's window ("
+                                    + window.size().toSeconds() + " s) and larger; '" + s.text() + "' is not");
+                    continue;
+                }
+                if (sizes.contains(d)) {
+                    problem(s.loc(), ipath, "'" + s.text() + "' is listed twice");
+                    continue;
+                }
+                sizes.add(d);
+            }
+            if (stream == null || stream.fields() == null) {
+                return List.copyOf(sizes);
+            }
+            for (String g : groupBy) {
+                if (!stream.fields().containsKey(g)) {
+                    problem(
+                            o.loc("rollup"),
+                            path,
+                            "rollups are computed by ClickHouse from the raw events: group field '" + g
+                                    + "' is derived; group by schema fields only");
+                }
+            }
+            for (MeasureDef m : measures) {
+                if (m.field() != null && !stream.fields().containsKey(m.field())) {
+                    problem(
+                            o.loc("rollup"),
+                            path,
+                            "rollups are computed by ClickHouse from the raw events: measure '" + m.name()
+                                    + "' reads derived field '" + m.field() + "'");
+                }
+            }
+            if (filter instanceof Expressions.Compiled c) {
+                try {
+                    SqlFilter.toSql(c, stream.fields().keySet(), f -> "`" + f + "`");
+                } catch (IllegalArgumentException e) {
+                    problem(
+                            o.loc("filter"),
+                            path,
+                            "rollups are computed by ClickHouse from the raw events, and it cannot run this filter: "
+                                    + e.getMessage());
+                }
+            }
+            return List.copyOf(sizes);
         }
 
         MeasureDef measure(

@@ -289,7 +289,19 @@ final class Spec {
                     .desc("How far behind the view may be before live clients and the dashboard mark it stale:"
                             + " the time the oldest event not yet processed has waited. 500ms suits operational"
                             + " views, 5s analytics.")
-                    .example("500ms"));
+                    .example("500ms"),
+            key("rollup", Kind.LIST)
+                    .type("list of durations")
+                    .def("[]")
+                    .desc("Coarser tumbling windows kept as rollups by a ClickHouse sink: per size, a materialized"
+                            + " view over the raw events into an `AggregatingMergeTree` table `<view>_<size>`, read"
+                            + " with `GET /v1/views/<view>/rollups/<size>`. Each size is a multiple of the view's"
+                            + " (tumbling) window. ClickHouse evaluates the view there, so the filter must be one it"
+                            + " can run (comparisons, `&&`, `||`, `!`, `in [...]` on schema fields) and the groups and"
+                            + " measured fields must be schema fields, not derived ones. `count_distinct` and the"
+                            + " percentiles are ClickHouse's estimates (`uniq`, `quantile`). DuckDB answers the same"
+                            + " request by merging the view's rows.")
+                    .example("[1h, 1d]"));
 
     static final Section GENERATOR_FIELD = section(
             "generator-field",

@@ -106,6 +106,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         app.get("/v1/views/{view}", ctx -> queryView(ctx, pipeline, store, cache));
         app.get("/v1/views/{view}/truth", ctx -> recompute(ctx, pipeline, store));
+        app.get("/v1/views/{view}/rollups/{size}", ctx -> queryRollup(ctx, pipeline, store));
         app.get("/v1/streams", ctx -> ctx.json(describeStreams(pipeline)));
         app.get("/v1/views", ctx -> ctx.json(describeViews(pipeline)));
         app.get("/health/live", ctx -> {
@@ -217,12 +218,10 @@ public final class SluiceServer implements AutoCloseable {
         return view;
     }
 
-    private static void queryView(Context ctx, Pipeline pipeline, ViewStore store, ViewCache cache) throws Exception {
-        ViewDef view = view(ctx, pipeline);
-        if (view == null) {
-            return;
-        }
-        String name = view.name();
+    /** The bounds and group filters of a view query; null after answering 400. */
+    private record Query(Long from, Long to, Map<String, String> where) {}
+
+    private static Query query(Context ctx, ViewDef view) {
         Long from;
         Long to;
         try {
@@ -230,7 +229,7 @@ public final class SluiceServer implements AutoCloseable {
             to = time(ctx.queryParam("to"));
         } catch (IllegalArgumentException e) {
             ctx.status(400).json(Map.of("error", e.getMessage()));
-            return;
+            return null;
         }
         Map<String, String> where = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> q : ctx.queryParamMap().entrySet()) {
@@ -242,15 +241,26 @@ public final class SluiceServer implements AutoCloseable {
                 ctx.status(400)
                         .json(Map.of(
                                 "error",
-                                "unknown parameter '" + k + "': filter on a group field of view '" + name + "' "
+                                "unknown parameter '" + k + "': filter on a group field of view '" + view.name() + "' "
                                         + view.groupBy() + ", or use from/to"));
-                return;
+                return null;
             }
             where.put(k, q.getValue().get(0));
         }
+        return new Query(from, to, where);
+    }
+
+    private static void queryView(Context ctx, Pipeline pipeline, ViewStore store, ViewCache cache) throws Exception {
+        ViewDef view = view(ctx, pipeline);
+        Query q = view == null ? null : query(ctx, view);
+        if (q == null) {
+            return;
+        }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("view", name);
-        var cached = cache == null ? java.util.Optional.<ViewCache.Cached>empty() : cache.read(view, from, to, where);
+        out.put("view", view.name());
+        var cached = cache == null
+                ? java.util.Optional.<ViewCache.Cached>empty()
+                : cache.read(view, q.from(), q.to(), q.where());
         if (cached.isPresent()) {
             out.put("source", "redis");
             out.put("cache_age_ms", cached.get().ageMs());
@@ -258,7 +268,7 @@ public final class SluiceServer implements AutoCloseable {
         } else {
             List<Map<String, Object>> rows;
             try {
-                rows = store.queryView(view, from, to, where);
+                rows = store.queryView(view, q.from(), q.to(), q.where());
             } catch (IllegalArgumentException e) {
                 ctx.status(400).json(Map.of("error", e.getMessage()));
                 return;
@@ -266,6 +276,45 @@ public final class SluiceServer implements AutoCloseable {
             out.put("source", store.kind());
             out.put("rows", rows);
         }
+        ctx.json(out);
+    }
+
+    /** {@code GET /v1/views/{view}/rollups/{size}}: the view in coarser windows, one of its {@code rollup} sizes. */
+    private static void queryRollup(Context ctx, Pipeline pipeline, ViewStore store) throws Exception {
+        ViewDef view = view(ctx, pipeline);
+        if (view == null) {
+            return;
+        }
+        String label = ctx.pathParam("size");
+        java.time.Duration size = view.rollup().stream()
+                .filter(d -> ViewDef.rollupLabel(d).equals(label))
+                .findFirst()
+                .orElse(null);
+        if (size == null) {
+            ctx.status(404)
+                    .json(Map.of(
+                            "error",
+                            "view '" + view.name() + "' has no rollup '" + label + "'",
+                            "rollups",
+                            view.rollup().stream().map(ViewDef::rollupLabel).toList()));
+            return;
+        }
+        Query q = query(ctx, view);
+        if (q == null) {
+            return;
+        }
+        List<Map<String, Object>> rows;
+        try {
+            rows = store.queryRollup(view, size, q.from(), q.to(), q.where());
+        } catch (IllegalArgumentException e) {
+            ctx.status(400).json(Map.of("error", e.getMessage()));
+            return;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("view", view.name());
+        out.put("rollup", label);
+        out.put("source", store.kind());
+        out.put("rows", rows);
         ctx.json(out);
     }
 

@@ -25,6 +25,14 @@ public interface ViewStore {
      */
     List<Map<String, Object>> queryView(ViewDef view, Long from, Long to, Map<String, String> where) throws Exception;
 
+    /**
+     * A rollup of a view: its rows merged into coarser tumbling windows of {@code size} (one of the view's
+     * {@code rollup} sizes), oldest first, then by group: window_start, window_end, the group fields and the
+     * measures.
+     */
+    List<Map<String, Object>> queryRollup(
+            ViewDef view, java.time.Duration size, Long from, Long to, Map<String, String> where) throws Exception;
+
     /** The start of the view's latest stored window (epoch ms), or null when it has none. */
     Long latestWindow(ViewDef view) throws Exception;
 

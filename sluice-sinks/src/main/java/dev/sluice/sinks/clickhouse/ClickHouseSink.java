@@ -83,6 +83,8 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     private final SinkConsumer positions = new SinkConsumer();
     /** Per partition, the offset below which records may already be stored (a batch not confirmed). */
     private final Map<TopicPartition, Long> pending = new HashMap<>();
+    /** Streams feeding rollups: each raw row must be inserted once, as the materialized views count inserts. */
+    private final Set<String> rollupStreams = new HashSet<>();
 
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
@@ -113,6 +115,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                 viewTopics.put(pipeline.viewTopic(v.name()), v);
             }
         }
+        ClickHouseStore.rollupViews(pipeline, def).forEach(v -> rollupStreams.add(v.from()));
     }
 
     /** Rows written so far (raw and view). */
@@ -442,8 +445,9 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     }
 
     private long insertRaw(StreamDef st, Map<String, Raw> events) throws IOException {
+        boolean all = rollupStreams.contains(st.name());
         List<String> repair = events.entrySet().stream()
-                .filter(e -> e.getValue().repair())
+                .filter(e -> all || e.getValue().repair())
                 .map(Map.Entry::getKey)
                 .toList();
         Set<String> stored = new HashSet<>();
@@ -456,7 +460,10 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                     stored.add(id);
                 }
             }
-            repaired.addAndGet(stored.size());
+            long inRepair = events.entrySet().stream()
+                    .filter(e -> e.getValue().repair() && stored.contains(e.getKey()))
+                    .count();
+            repaired.addAndGet(inRepair);
         }
         List<ClickHouseStore.Column> cols = ClickHouseStore.rawColumns(st);
         RowBinary b = new RowBinary();

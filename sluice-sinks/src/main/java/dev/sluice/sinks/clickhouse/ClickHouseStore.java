@@ -143,6 +143,203 @@ public final class ClickHouseStore implements ViewStore {
         for (String ddl : ddl(pipeline, def, v)) {
             http.query(ddl);
         }
+        for (ViewDef view : rollupViews(pipeline, def)) {
+            for (Duration size : view.rollup()) {
+                createRollup(view, size, v);
+            }
+        }
+    }
+
+    /** The views this sink keeps rollups for: listed with {@code rollup:}, with their stream's raw table here. */
+    static List<ViewDef> rollupViews(Pipeline pipeline, SinkDef.ClickHouse def) {
+        return pipeline.views().values().stream()
+                .filter(v -> !v.rollup().isEmpty() && writes(def, v.name()) && writes(def, v.from()))
+                .toList();
+    }
+
+    /** The rollup table of a view: {@code <view>_<size>}, e.g. {@code gmv_by_country_1h}. */
+    static String rollupTable(ViewDef view, Duration size) {
+        return view.name() + "_" + ViewDef.rollupLabel(size);
+    }
+
+    /**
+     * Creates a rollup: an AggregatingMergeTree table, filled from the raw events stored so far, then a materialized
+     * view that adds every raw insert to it. Both happen before the sink writes (it is the only writer), so no insert
+     * falls between. A rollup whose materialized view is missing (new, or a start that stopped half-way) is rebuilt.
+     */
+    private void createRollup(ViewDef view, Duration size, Version v) throws IOException {
+        String table = rollupTable(view, size);
+        String mv = table + "_mv";
+        if (http.query("EXISTS TABLE " + ident(mv)).strip().equals("1")) {
+            return;
+        }
+        http.query("DROP TABLE IF EXISTS " + ident(table));
+        http.query(rollupDdl(pipeline, view, size, v, def.viewTtl()));
+        http.query("INSERT INTO " + ident(table) + " " + rollupSelect(pipeline, view, size, true));
+        http.query("CREATE MATERIALIZED VIEW " + ident(mv) + " TO " + ident(table) + " AS "
+                + rollupSelect(pipeline, view, size, false));
+        LOG.info("clickhouse: rollup {} of view '{}' created", table, view.name());
+    }
+
+    /** The rollup table: window start, the group fields (null read as '' or 0) and one aggregate state per measure. */
+    public static String rollupDdl(Pipeline pipeline, ViewDef view, Duration size, Version v, Duration ttl) {
+        StreamDef st = pipeline.stream(view.from());
+        List<String> cols = new ArrayList<>();
+        cols.add("window_start DateTime('UTC')");
+        for (String g : view.groupBy()) {
+            cols.add(new Column(g, groupType(st, g), false).ddl());
+        }
+        for (MeasureDef m : view.measures()) {
+            String state =
+                    switch (m.kind()) {
+                        case COUNT -> "AggregateFunction(count)";
+                        case SUM -> "AggregateFunction(sum, Float64)";
+                        case MIN -> "AggregateFunction(min, Float64)";
+                        case MAX -> "AggregateFunction(max, Float64)";
+                        case AVG -> "AggregateFunction(avg, Float64)";
+                        case COUNT_DISTINCT -> "AggregateFunction(uniq, String)";
+                        case P50, P95, P99 ->
+                            "AggregateFunction(quantile(" + m.kind().quantileRank() + "), Float64)";
+                    };
+            cols.add(ident(m.name()) + " " + state);
+            if (needsCount(m)) {
+                cols.add(ident("_n_" + m.name()) + " AggregateFunction(count, Float64)");
+            }
+        }
+        String order = "window_start"
+                + view.groupBy().stream().map(g -> ", " + ident(g)).collect(Collectors.joining());
+        return "CREATE TABLE IF NOT EXISTS " + ident(rollupTable(view, size)) + " (" + String.join(", ", cols)
+                + ") ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(window_start) ORDER BY (" + order + ")"
+                + ttl(v, "window_start", ttl);
+    }
+
+    private static boolean needsCount(MeasureDef m) {
+        return switch (m.kind()) {
+            case MIN, MAX, AVG, P50, P95, P99 -> true;
+            default -> false;
+        };
+    }
+
+    /** The rollup's SELECT over the raw table: the view's filter, groups and measures, per window of {@code size}. */
+    static String rollupSelect(Pipeline pipeline, ViewDef view, Duration size, boolean finalRows) {
+        StreamDef st = pipeline.stream(view.from());
+        long secs = size.toSeconds();
+        List<String> select = new ArrayList<>();
+        select.add("toDateTime(intDiv(toUInt32(" + ident(st.timeField()) + "), " + secs + ") * " + secs
+                + ") AS window_start");
+        for (String g : view.groupBy()) {
+            String empty = groupType(st, g) == Type.STRING ? "''" : "0";
+            select.add("ifNull(" + ident(g) + ", " + empty + ") AS " + ident(g));
+        }
+        for (MeasureDef m : view.measures()) {
+            String f = m.field() == null ? null : "toFloat64(" + ident(m.field()) + ")";
+            String state =
+                    switch (m.kind()) {
+                        case COUNT -> "countState()";
+                        case SUM -> "sumState(" + f + ")";
+                        case MIN -> "minState(" + f + ")";
+                        case MAX -> "maxState(" + f + ")";
+                        case AVG -> "avgState(" + f + ")";
+                        case COUNT_DISTINCT -> "uniqState(toString(" + ident(m.field()) + "))";
+                        case P50, P95, P99 -> "quantileState(" + m.kind().quantileRank() + ")(" + f + ")";
+                    };
+            select.add(state + " AS " + ident(m.name()));
+            if (needsCount(m)) {
+                select.add("countState(" + f + ") AS " + ident("_n_" + m.name()));
+            }
+        }
+        String where = view.filter() instanceof dev.sluice.pipeline.Expressions.Compiled c
+                ? " WHERE " + dev.sluice.pipeline.SqlFilter.toSql(c, rawFieldNames(st), ClickHouseHttp::ident)
+                : "";
+        String group = "window_start"
+                + view.groupBy().stream().map(g -> ", " + ident(g)).collect(Collectors.joining());
+        return "SELECT " + String.join(", ", select) + " FROM " + ident(st.name()) + (finalRows ? " FINAL" : "") + where
+                + " GROUP BY " + group;
+    }
+
+    private static java.util.Set<String> rawFieldNames(StreamDef st) {
+        return rawColumns(st).stream().map(Column::name).collect(Collectors.toSet());
+    }
+
+    @Override
+    public List<Map<String, Object>> queryRollup(
+            ViewDef view, Duration size, Long from, Long to, Map<String, String> where) throws IOException {
+        StreamDef st = pipeline.stream(view.from());
+        List<String> names = new ArrayList<>();
+        List<Type> types = new ArrayList<>();
+        List<String> select = new ArrayList<>();
+        select.add("toUnixTimestamp(window_start) AS _c0");
+        names.add("window_start");
+        types.add(Type.TIME);
+        for (String g : view.groupBy()) {
+            select.add(ident(g) + " AS _c" + names.size());
+            names.add(g);
+            types.add(groupType(st, g));
+        }
+        for (MeasureDef m : view.measures()) {
+            String merge =
+                    switch (m.kind()) {
+                        case COUNT -> "countMerge";
+                        case SUM -> "sumMerge";
+                        case MIN -> "minMerge";
+                        case MAX -> "maxMerge";
+                        case AVG -> "avgMerge";
+                        case COUNT_DISTINCT -> "uniqMerge";
+                        case P50, P95, P99 -> "quantileMerge(" + m.kind().quantileRank() + ")";
+                    };
+            String e = merge + "(" + ident(m.name()) + ")";
+            if (needsCount(m)) {
+                e = "if(countMerge(" + ident("_n_" + m.name()) + ") = 0, NULL, " + e + ")";
+            }
+            select.add(e + " AS _c" + names.size());
+            names.add(m.name());
+            types.add(measureType(m));
+        }
+        StringBuilder sql = new StringBuilder("SELECT ")
+                .append(String.join(", ", select))
+                .append(" FROM ")
+                .append(ident(rollupTable(view, size)))
+                .append(" WHERE 1 = 1");
+        if (from != null) {
+            sql.append(" AND window_start >= toDateTime(")
+                    .append(ceilSeconds(from))
+                    .append(')');
+        }
+        if (to != null) {
+            sql.append(" AND window_start < toDateTime(")
+                    .append(ceilSeconds(to))
+                    .append(')');
+        }
+        for (Map.Entry<String, String> w : where.entrySet()) {
+            sql.append(" AND ")
+                    .append(ident(w.getKey()))
+                    .append(" = ")
+                    .append(typedLiteral(groupType(st, w.getKey()), w.getKey(), w.getValue()));
+        }
+        String group = "window_start"
+                + view.groupBy().stream().map(g -> ", " + ident(g)).collect(Collectors.joining());
+        sql.append(" GROUP BY ")
+                .append(group)
+                .append(" ORDER BY ")
+                .append(group)
+                .append(" FORMAT JSONEachRow");
+        long step = size.toMillis();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        http.queryLines(sql.toString(), line -> {
+            JsonNode n = parse(line);
+            Map<String, Object> row = new LinkedHashMap<>();
+            long start = n.get("_c0").asLong() * 1000;
+            row.put("window_start", EventTime.format(start));
+            row.put("window_end", EventTime.format(start + step));
+            for (int i = 1; i < names.size(); i++) {
+                JsonNode v = n.get("_c" + i);
+                row.put(
+                        names.get(i),
+                        v != null && v.isNumber() && Double.isNaN(v.asDouble()) ? null : value(types.get(i), v));
+            }
+            rows.add(row);
+        });
+        return rows;
     }
 
     /** The CREATE TABLE statements for a server version. */
