@@ -185,7 +185,11 @@ class ClickHouseSinkIT {
             awaitSameAnswers(rt, ch);
             assertSameRollup(rt);
             JsonNode all = OrdersScenario.JSON.readTree(get(rt.httpPort(), "/v1/views/gmv_by_country"));
+            // what the dashboard loads before its live feed (GET /v1/views) comes from ClickHouse
             assertThat(all.path("source").asText()).isEqualTo("clickhouse");
+            assertThat(all.path("rows").size())
+                    .isEqualTo(ch.queryView(rt.pipeline().views().get("gmv_by_country"), null, null, Map.of())
+                            .size());
 
             // within the cached windows, the answer comes from Redis with its age, and equals the store's
             ViewDef view = rt.pipeline().views().get("gmv_by_country");

@@ -547,4 +547,91 @@ class PipelineLoaderTest {
         assertThat(lint(badKey, Map.of()))
                 .anySatisfy(x -> assertThat(x).contains("sinks.pg.key").contains("unknown field 'order_idd'"));
     }
+
+    @Test
+    void clickhouseAndRedisSinksWithTheirDefaults() throws Exception {
+        Path file = write(MINIMAL + """
+                views:
+                  n: { from: orders, measures: { n: count } }
+                sinks:
+                  ch: { type: clickhouse, url: "http://ch:8123" }
+                  cache: { type: redis, url: "redis://r:6379" }
+                """);
+        Pipeline p = new PipelineLoader(Map.of()).load(file);
+        assertThat(p.sinks().get("ch"))
+                .isEqualTo(new SinkDef.ClickHouse(
+                        "ch",
+                        "http://ch:8123",
+                        "default",
+                        "default",
+                        "",
+                        List.of(),
+                        10_000,
+                        java.time.Duration.ofSeconds(1),
+                        null,
+                        null));
+        assertThat(p.sinks().get("cache"))
+                .isEqualTo(new SinkDef.Redis(
+                        "cache", "redis://r:6379", List.of(), 60, java.time.Duration.ofSeconds(10), true));
+
+        Path bad = write(MINIMAL + """
+                sinks:
+                  cache: { type: redis, url: "redis://r:6379", inputs: [orders], serve: sometimes }
+                  ch: { type: clickhouse }
+                """);
+        List<String> problems = lint(bad, Map.of());
+        assertThat(problems)
+                .anySatisfy(x -> assertThat(x).contains("sinks.cache.inputs[0]").contains("a redis sink caches views"));
+        assertThat(problems)
+                .anySatisfy(x -> assertThat(x).contains("sinks.cache.serve").contains("sometimes"));
+        assertThat(problems).anySatisfy(x -> assertThat(x).contains("sinks.ch").contains("url"));
+    }
+
+    @Test
+    void rollupsAreCoarserWindowsOverWhatClickHouseCanCompute() throws Exception {
+        Path file = write(MINIMAL + """
+                views:
+                  gmv:
+                    from: orders
+                    filter: 'status == "paid" && (amount > 5.0 || country in ["DE", "FR"]) && !(currency == "X")'
+                    window: { type: tumbling, size: 1m }
+                    group_by: [country]
+                    measures: { n: count, gmv: sum(amount) }
+                    rollup: [1h, 1d]
+                """);
+        Pipeline p = new PipelineLoader(Map.of()).load(file);
+        ViewDef gmv = p.views().get("gmv");
+        assertThat(gmv.rollup()).containsExactly(java.time.Duration.ofHours(1), java.time.Duration.ofDays(1));
+        assertThat(gmv.rollup().stream().map(ViewDef::rollupLabel)).containsExactly("1h", "1d");
+        assertThat(SqlFilter.toSql(
+                        (Expressions.Compiled) gmv.filter(),
+                        java.util.Set.of("status", "amount", "country", "currency"),
+                        f -> "`" + f + "`"))
+                .isEqualTo("(((`status` = 'paid') AND ((`amount` > 5.0) OR (`country` IN ('DE', 'FR'))))"
+                        + " AND (NOT (`currency` = 'X')))");
+
+        Path bad = write(MINIMAL + """
+                views:
+                  a:
+                    from: orders
+                    derive: { market: 'country + "-" + currency' }
+                    filter: 'status.startsWith("p")'
+                    window: { type: tumbling, size: 1m }
+                    group_by: [market]
+                    measures: { n: count }
+                    rollup: [90s, 1m, 1h, 1h]
+                  b:
+                    from: orders
+                    measures: { n: count }
+                    rollup: [1h]
+                """);
+        List<String> problems = lint(bad, Map.of());
+        assertThat(problems)
+                .anySatisfy(x -> assertThat(x).contains("views.a.rollup[0]").contains("whole multiple"))
+                .anySatisfy(x -> assertThat(x).contains("views.a.rollup[1]").contains("whole multiple"))
+                .anySatisfy(x -> assertThat(x).contains("views.a.rollup[3]").contains("listed twice"))
+                .anySatisfy(x -> assertThat(x).contains("views.a.rollup").contains("group field 'market' is derived"))
+                .anySatisfy(x -> assertThat(x).contains("views.a.rollup").contains("cannot run this filter"))
+                .anySatisfy(x -> assertThat(x).contains("views.b.rollup").contains("tumbling window"));
+    }
 }

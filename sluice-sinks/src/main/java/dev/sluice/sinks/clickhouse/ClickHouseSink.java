@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * On start (and after a failed write) the sink seeks to the confirmed offsets. Records below a partition's pending
  * offset may already be stored: that range is repaired by writing it again, and every write is idempotent. Raw
  * rows of the range whose id is stored are not inserted again; the raw table is a ReplacingMergeTree on the id as
- * well. A view row is replaced by a higher version (ReplacingMergeTree on {@code version}, read with
+ * well. For a stream that feeds rollups (materialized views count inserts, not rows) every batch's ids are looked
+ * up, so each raw row is inserted once. A view row is replaced by a higher version (ReplacingMergeTree on {@code version}, read with
  * {@code FINAL}); a row rewritten at the same version is the same row. A late event is merged into its stored row
  * once: each row keeps the partition and offset of the record that last set it, and a late record at or below it
  * is already in.
