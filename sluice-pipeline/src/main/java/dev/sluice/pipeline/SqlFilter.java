@@ -89,8 +89,8 @@ public final class SqlFilter {
         };
     }
 
-    /** A SQL string literal with backslash escapes (ClickHouse's). */
-    static String quote(String s) {
+    /** A SQL string literal with backslash escapes (ClickHouse's; also valid MySQL-style SQL). */
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder("'");
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
@@ -98,6 +98,9 @@ public final class SqlFilter {
                 case '\\' -> b.append("\\\\");
                 case '\'' -> b.append("\\'");
                 case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\0' -> b.append("\\0");
                 default -> b.append(ch);
             }
         }

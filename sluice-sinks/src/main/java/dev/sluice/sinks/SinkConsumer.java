@@ -41,6 +41,29 @@ public final class SinkConsumer {
         }
     }
 
+    /**
+     * A view topic's record, or null (counted as discarded and logged) when it cannot be read: one bad record must
+     * not stop the sink.
+     */
+    public static dev.sluice.processor.ViewRecord decodeView(
+            dev.sluice.pipeline.ViewDef v,
+            org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r,
+            dev.sluice.kafka.metrics.ComponentMetrics metrics) {
+        try {
+            return dev.sluice.processor.ViewRecord.decode(v, r.value());
+        } catch (RuntimeException e) {
+            metrics.discarded(dev.sluice.kafka.metrics.ComponentMetrics.INVALID, 1);
+            LOG.warn(
+                    "skipping unreadable record {}/{}@{} of view {}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    v.name(),
+                    e.toString());
+            return null;
+        }
+    }
+
     /** The wait before retry {@code failures}: 200 ms, doubling, at most 30 s. */
     public static long backoffMillis(int failures) {
         return Math.min(30_000, 200L << Math.min(Math.max(failures, 1) - 1, 8));

@@ -125,20 +125,7 @@ public final class ClickHouseHttp {
 
     /** A string literal for ClickHouse SQL. */
     public static String literal(String s) {
-        StringBuilder b = new StringBuilder("'");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\\' -> b.append("\\\\");
-                case '\'' -> b.append("\\'");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\0' -> b.append("\\0");
-                default -> b.append(c);
-            }
-        }
-        return b.append('\'').toString();
+        return dev.sluice.pipeline.SqlFilter.quote(s);
     }
 
     /** An identifier, back-quoted. */

@@ -346,18 +346,8 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     }
 
     private void addView(Map<String, Row> rows, ViewDef v, ConsumerRecord<byte[], byte[]> r) throws IOException {
-        ViewRecord vr;
-        try {
-            vr = ViewRecord.decode(v, r.value());
-        } catch (RuntimeException e) {
-            metrics.discarded(ComponentMetrics.INVALID, 1);
-            LOG.warn(
-                    "skipping unreadable record {}/{}@{} of view {}: {}",
-                    r.topic(),
-                    r.partition(),
-                    r.offset(),
-                    v.name(),
-                    e.toString());
+        ViewRecord vr = SinkConsumer.decodeView(v, r, metrics);
+        if (vr == null) {
             return;
         }
         String k = v.name() + "|" + vr.windowStart() + "|" + vr.groupKey();

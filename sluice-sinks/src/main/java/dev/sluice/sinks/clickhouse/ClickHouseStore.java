@@ -300,22 +300,7 @@ public final class ClickHouseStore implements ViewStore {
                 .append(" FROM ")
                 .append(ident(rollupTable(view, size)))
                 .append(" WHERE 1 = 1");
-        if (from != null) {
-            sql.append(" AND window_start >= toDateTime(")
-                    .append(ceilSeconds(from))
-                    .append(')');
-        }
-        if (to != null) {
-            sql.append(" AND window_start < toDateTime(")
-                    .append(ceilSeconds(to))
-                    .append(')');
-        }
-        for (Map.Entry<String, String> w : where.entrySet()) {
-            sql.append(" AND ")
-                    .append(ident(w.getKey()))
-                    .append(" = ")
-                    .append(typedLiteral(groupType(st, w.getKey()), w.getKey(), w.getValue()));
-        }
+        bounds(sql, st, from, to, where);
         String group = "window_start"
                 + view.groupBy().stream().map(g -> ", " + ident(g)).collect(Collectors.joining());
         sql.append(" GROUP BY ")
@@ -460,22 +445,7 @@ public final class ClickHouseStore implements ViewStore {
                 .append(" FROM ")
                 .append(ident(view.name()))
                 .append(" FINAL WHERE 1 = 1");
-        if (from != null) {
-            sql.append(" AND window_start >= toDateTime(")
-                    .append(ceilSeconds(from))
-                    .append(')');
-        }
-        if (to != null) {
-            sql.append(" AND window_start < toDateTime(")
-                    .append(ceilSeconds(to))
-                    .append(')');
-        }
-        for (Map.Entry<String, String> w : where.entrySet()) {
-            sql.append(" AND ")
-                    .append(ident(w.getKey()))
-                    .append(" = ")
-                    .append(typedLiteral(groupType(st, w.getKey()), w.getKey(), w.getValue()));
-        }
+        bounds(sql, st, from, to, where);
         sql.append(" ORDER BY window_start");
         for (String g : view.groupBy()) {
             sql.append(", ").append(ident(g));
@@ -492,6 +462,26 @@ public final class ClickHouseStore implements ViewStore {
             rows.add(row);
         });
         return rows;
+    }
+
+    /** The conditions of a view or rollup query: window_start in [from, to), group fields equal. */
+    private static void bounds(StringBuilder sql, StreamDef st, Long from, Long to, Map<String, String> where) {
+        if (from != null) {
+            sql.append(" AND window_start >= toDateTime(")
+                    .append(ceilSeconds(from))
+                    .append(')');
+        }
+        if (to != null) {
+            sql.append(" AND window_start < toDateTime(")
+                    .append(ceilSeconds(to))
+                    .append(')');
+        }
+        for (Map.Entry<String, String> w : where.entrySet()) {
+            sql.append(" AND ")
+                    .append(ident(w.getKey()))
+                    .append(" = ")
+                    .append(typedLiteral(groupType(st, w.getKey()), w.getKey(), w.getValue()));
+        }
     }
 
     private static long ceilSeconds(long ms) {

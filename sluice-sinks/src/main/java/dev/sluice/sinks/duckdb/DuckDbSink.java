@@ -282,18 +282,8 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             if (v == null) {
                 continue;
             }
-            ViewRecord vr;
-            try {
-                vr = ViewRecord.decode(v, r.value());
-            } catch (RuntimeException e) {
-                metrics.discarded(ComponentMetrics.INVALID, 1);
-                LOG.warn(
-                        "skipping unreadable record {}/{}@{} of view {}: {}",
-                        r.topic(),
-                        r.partition(),
-                        r.offset(),
-                        v.name(),
-                        e.toString());
+            ViewRecord vr = SinkConsumer.decodeView(v, r, metrics);
+            if (vr == null) {
                 continue;
             }
             String k = v.name() + "|" + vr.windowStart() + "|" + vr.groupKey();

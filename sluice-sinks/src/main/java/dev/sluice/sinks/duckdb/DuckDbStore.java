@@ -144,23 +144,7 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
                 .append(" FROM ")
                 .append(Columns.quote(view.name()))
                 .append(" WHERE 1=1");
-        List<Object> params = new ArrayList<>();
-        if (from != null) {
-            sql.append(" AND window_start >= ?");
-            params.add(ts(from));
-        }
-        if (to != null) {
-            sql.append(" AND window_start < ?");
-            params.add(ts(to));
-        }
-        for (Map.Entry<String, String> w : where.entrySet()) {
-            sql.append(" AND ")
-                    .append(Columns.quote(w.getKey()))
-                    .append(" = CAST(? AS ")
-                    .append(Columns.groupType(st, w.getKey()))
-                    .append(')');
-            params.add(w.getValue());
-        }
+        List<Object> params = bounds(sql, st, from, to, where);
         sql.append(" ORDER BY window_start");
         for (String g : view.groupBy()) {
             sql.append(", ").append(Columns.quote(g));
@@ -207,23 +191,13 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
             sql.append(", ").append(Columns.quote(g));
         }
         sql.append(", _state FROM ").append(Columns.quote(view.name())).append(" WHERE 1=1");
-        List<Object> params = new ArrayList<>();
-        if (from != null) {
-            sql.append(" AND window_start >= ?");
-            params.add(ts(Math.floorDiv(from + step - 1, step) * step));
-        }
-        if (to != null) {
-            sql.append(" AND window_start < ?");
-            params.add(ts(Math.floorDiv(to + step - 1, step) * step));
-        }
-        for (Map.Entry<String, String> w : where.entrySet()) {
-            sql.append(" AND ")
-                    .append(Columns.quote(w.getKey()))
-                    .append(" = CAST(? AS ")
-                    .append(Columns.groupType(st, w.getKey()))
-                    .append(')');
-            params.add(w.getValue());
-        }
+        // a rollup window [b, b + step) is asked for when from <= b < to: the view rows from the first such b
+        List<Object> params = bounds(
+                sql,
+                st,
+                from == null ? null : Math.floorDiv(from + step - 1, step) * step,
+                to == null ? null : Math.floorDiv(to + step - 1, step) * step,
+                where);
         record Bucket(long start, List<Object> group, dev.sluice.processor.measure.Accumulator acc) {}
         Map<String, Bucket> buckets = new java.util.HashMap<>();
         try (Connection c = connect();
@@ -274,6 +248,28 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
             rows.add(row);
         }
         return rows;
+    }
+
+    /** Appends window_start in [from, to) and group equalities; returns the statement's parameters. */
+    private static List<Object> bounds(StringBuilder sql, StreamDef st, Long from, Long to, Map<String, String> where) {
+        List<Object> params = new ArrayList<>();
+        if (from != null) {
+            sql.append(" AND window_start >= ?");
+            params.add(ts(from));
+        }
+        if (to != null) {
+            sql.append(" AND window_start < ?");
+            params.add(ts(to));
+        }
+        for (Map.Entry<String, String> w : where.entrySet()) {
+            sql.append(" AND ")
+                    .append(Columns.quote(w.getKey()))
+                    .append(" = CAST(? AS ")
+                    .append(Columns.groupType(st, w.getKey()))
+                    .append(')');
+            params.add(w.getValue());
+        }
+        return params;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
