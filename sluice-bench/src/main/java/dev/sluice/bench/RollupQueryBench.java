@@ -89,6 +89,11 @@ public final class RollupQueryBench {
                 runs,
                 () -> store.queryRollup(view, Duration.ofHours(1), weekAgo, to, Map.of())
                         .size());
+        String weekSql = store.rollupSql(view, Duration.ofHours(1), weekAgo, to, Map.of());
+        measure("the same, server side only (FORMAT Null)", runs, () -> {
+            sql.query(weekSql + " FORMAT Null");
+            return 0; // nothing comes back
+        });
         measure(
                 "1h rollup, last 7 days, country=DE",
                 runs,

@@ -257,7 +257,7 @@ class ClickHouseSinkIT {
 
     /**
      * The 5-minute rollup from ClickHouse (its materialized view, through the query API) equals the DuckDB view's
-     * rows merged into 5-minute windows: counts and distinct buyers exactly, sums to 1e-9.
+     * rows merged into 5-minute windows: counts exactly, sums to 1e-9, distinct buyers within the sketches' error.
      */
     static void assertSameRollup(SluiceRuntime rt) throws Exception {
         ViewDef view = rt.pipeline().views().get("gmv_by_country");
@@ -274,7 +274,11 @@ class ClickHouseSinkIT {
                 assertThat(c.path(k).asText()).as("%s of rollup row %d", k, i).isEqualTo(String.valueOf(d.get(k)));
             }
             assertThat(c.path("orders").asLong()).as("orders of %s", d).isEqualTo(d.get("orders"));
-            assertThat(c.path("buyers").asLong()).as("buyers of %s", d).isEqualTo(d.get("buyers"));
+            // two HyperLogLogs of the same precision (ClickHouse's uniqHLL12, the view's lgK 12): about 1.6 %
+            long buyers = (Long) d.get("buyers");
+            assertThat(c.path("buyers").asLong())
+                    .as("buyers of %s", d)
+                    .isBetween(buyers - Math.max(2, buyers / 20), buyers + Math.max(2, buyers / 20));
             assertThat(c.path("gmv").asDouble())
                     .as("gmv of %s", d)
                     .isCloseTo((Double) d.get("gmv"), org.assertj.core.data.Percentage.withPercentage(1e-7));

@@ -197,7 +197,7 @@ public final class ClickHouseStore implements ViewStore {
                         case MIN -> "AggregateFunction(min, Float64)";
                         case MAX -> "AggregateFunction(max, Float64)";
                         case AVG -> "AggregateFunction(avg, Float64)";
-                        case COUNT_DISTINCT -> "AggregateFunction(uniq, String)";
+                        case COUNT_DISTINCT -> "AggregateFunction(uniqHLL12, String)";
                         case P50, P95, P99 ->
                             "AggregateFunction(quantile(" + m.kind().quantileRank() + "), Float64)";
                     };
@@ -240,7 +240,7 @@ public final class ClickHouseStore implements ViewStore {
                         case MIN -> "minState(" + f + ")";
                         case MAX -> "maxState(" + f + ")";
                         case AVG -> "avgState(" + f + ")";
-                        case COUNT_DISTINCT -> "uniqState(toString(" + ident(m.field()) + "))";
+                        case COUNT_DISTINCT -> "uniqHLL12State(toString(" + ident(m.field()) + "))";
                         case P50, P95, P99 -> "quantileState(" + m.kind().quantileRank() + ")(" + f + ")";
                     };
             select.add(state + " AS " + ident(m.name()));
@@ -264,6 +264,36 @@ public final class ClickHouseStore implements ViewStore {
     @Override
     public List<Map<String, Object>> queryRollup(
             ViewDef view, Duration size, Long from, Long to, Map<String, String> where) throws IOException {
+        RollupQuery q = rollupQuery(view, size, from, to, where);
+        List<String> names = q.names();
+        List<Type> types = q.types();
+        long step = size.toMillis();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        http.queryLines(q.sql() + " FORMAT JSONEachRow", line -> {
+            JsonNode n = parse(line);
+            Map<String, Object> row = new LinkedHashMap<>();
+            long start = n.get("_c0").asLong() * 1000;
+            row.put("window_start", EventTime.format(start));
+            row.put("window_end", EventTime.format(start + step));
+            for (int i = 1; i < names.size(); i++) {
+                JsonNode v = n.get("_c" + i);
+                row.put(
+                        names.get(i),
+                        v != null && v.isNumber() && Double.isNaN(v.asDouble()) ? null : value(types.get(i), v));
+            }
+            rows.add(row);
+        });
+        return rows;
+    }
+
+    /** The SQL a rollup query runs (without FORMAT), for benchmarks and inspection. */
+    public String rollupSql(ViewDef view, Duration size, Long from, Long to, Map<String, String> where) {
+        return rollupQuery(view, size, from, to, where).sql();
+    }
+
+    private record RollupQuery(String sql, List<String> names, List<Type> types) {}
+
+    private RollupQuery rollupQuery(ViewDef view, Duration size, Long from, Long to, Map<String, String> where) {
         StreamDef st = pipeline.stream(view.from());
         List<String> names = new ArrayList<>();
         List<Type> types = new ArrayList<>();
@@ -284,7 +314,7 @@ public final class ClickHouseStore implements ViewStore {
                         case MIN -> "minMerge";
                         case MAX -> "maxMerge";
                         case AVG -> "avgMerge";
-                        case COUNT_DISTINCT -> "uniqMerge";
+                        case COUNT_DISTINCT -> "uniqHLL12Merge";
                         case P50, P95, P99 -> "quantileMerge(" + m.kind().quantileRank() + ")";
                     };
             String e = merge + "(" + ident(m.name()) + ")";
@@ -303,28 +333,8 @@ public final class ClickHouseStore implements ViewStore {
         bounds(sql, st, from, to, where);
         String group = "window_start"
                 + view.groupBy().stream().map(g -> ", " + ident(g)).collect(Collectors.joining());
-        sql.append(" GROUP BY ")
-                .append(group)
-                .append(" ORDER BY ")
-                .append(group)
-                .append(" FORMAT JSONEachRow");
-        long step = size.toMillis();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        http.queryLines(sql.toString(), line -> {
-            JsonNode n = parse(line);
-            Map<String, Object> row = new LinkedHashMap<>();
-            long start = n.get("_c0").asLong() * 1000;
-            row.put("window_start", EventTime.format(start));
-            row.put("window_end", EventTime.format(start + step));
-            for (int i = 1; i < names.size(); i++) {
-                JsonNode v = n.get("_c" + i);
-                row.put(
-                        names.get(i),
-                        v != null && v.isNumber() && Double.isNaN(v.asDouble()) ? null : value(types.get(i), v));
-            }
-            rows.add(row);
-        });
-        return rows;
+        sql.append(" GROUP BY ").append(group).append(" ORDER BY ").append(group);
+        return new RollupQuery(sql.toString(), names, types);
     }
 
     /** The CREATE TABLE statements for a server version. */
