@@ -66,6 +66,9 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Ids looked up per query; with ids of UUID length, about 40 KB of SQL. */
+    static final int LOOKUP_SLICE = 1_000;
+
     /** Consecutive failed writes after which the sink stops (about ten minutes of backoff). */
     static final int MAX_WRITE_FAILURES = 30;
 
@@ -443,12 +446,17 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                 .toList();
         Set<String> stored = new HashSet<>();
         if (!repair.isEmpty()) {
-            String in = repair.stream().map(ClickHouseHttp::literal).collect(Collectors.joining(", "));
-            String answer = http.query("SELECT " + ident(st.idField()) + " FROM " + ident(st.name()) + " WHERE "
-                    + ident(st.idField()) + " IN (" + in + ") FORMAT TSVRaw");
-            for (String id : answer.split("\n")) {
-                if (!id.isEmpty()) {
-                    stored.add(id);
+            // in slices: the whole statement must stay under the server's max_query_size (256 KiB by default)
+            for (int i = 0; i < repair.size(); i += LOOKUP_SLICE) {
+                String in = repair.subList(i, Math.min(i + LOOKUP_SLICE, repair.size())).stream()
+                        .map(ClickHouseHttp::literal)
+                        .collect(Collectors.joining(", "));
+                String answer = http.query("SELECT " + ident(st.idField()) + " FROM " + ident(st.name()) + " WHERE "
+                        + ident(st.idField()) + " IN (" + in + ") FORMAT TSVRaw");
+                for (String id : answer.split("\n")) {
+                    if (!id.isEmpty()) {
+                        stored.add(id);
+                    }
                 }
             }
             long inRepair = events.entrySet().stream()
