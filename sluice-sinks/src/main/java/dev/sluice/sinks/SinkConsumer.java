@@ -64,6 +64,51 @@ public final class SinkConsumer {
         }
     }
 
+    /**
+     * A sink's consecutive failed writes, and what follows one: it is counted
+     * ({@code sluice_errors_total{stage="write"}}), logged, and waited out with backoff; after {@link #MAX} in a row
+     * (about ten minutes) the sink gives up, so {@code /health/live} fails and an orchestrator restarts it.
+     */
+    public static final class WriteFailures {
+        /** Consecutive failures after which the sink stops. */
+        public static final int MAX = 30;
+
+        private final String sink;
+        private final dev.sluice.kafka.metrics.ComponentMetrics metrics;
+        private volatile int count;
+
+        /** @param sink how logs name the sink, e.g. {@code clickhouse sink 'warehouse'} */
+        public WriteFailures(String sink, dev.sluice.kafka.metrics.ComponentMetrics metrics) {
+            this.sink = sink;
+            this.metrics = metrics;
+        }
+
+        /** True when the last write worked (the sink is not retrying). */
+        public boolean none() {
+            return count == 0;
+        }
+
+        public void succeeded() {
+            count = 0;
+        }
+
+        /**
+         * Counts a failure, logs it and sleeps its backoff (returning early when {@code running} turns false).
+         *
+         * @throws IllegalStateException at the {@link #MAX}th failure in a row
+         */
+        public void backOff(Exception cause, BooleanSupplier running) throws InterruptedException {
+            metrics.error(dev.sluice.kafka.metrics.ComponentMetrics.WRITE);
+            int n = ++count;
+            if (n >= MAX) {
+                throw new IllegalStateException(sink + ": " + n + " writes in a row failed; the last: " + cause, cause);
+            }
+            long backoff = backoffMillis(n);
+            LOG.warn("{}: write failed ({} in a row), retrying in {} ms: {}", sink, n, backoff, cause.toString());
+            pause(backoff, running);
+        }
+    }
+
     /** The wait before retry {@code failures}: 200 ms, doubling, at most 30 s. */
     public static long backoffMillis(int failures) {
         return Math.min(30_000, 200L << Math.min(Math.max(failures, 1) - 1, 8));

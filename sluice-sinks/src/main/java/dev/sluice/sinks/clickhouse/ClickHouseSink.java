@@ -69,9 +69,6 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     /** Ids looked up per query; with ids of UUID length, about 40 KB of SQL. */
     static final int LOOKUP_SLICE = 1_000;
 
-    /** Consecutive failed writes after which the sink stops (about ten minutes of backoff). */
-    static final int MAX_WRITE_FAILURES = 30;
-
     private final Pipeline pipeline;
     private final SinkDef.ClickHouse def;
     private final ClickHouseStore store;
@@ -93,7 +90,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
     private volatile Throwable failure;
-    private volatile int writeFailures;
+    private final SinkConsumer.WriteFailures failures;
     private volatile boolean connected;
 
     public ClickHouseSink(
@@ -109,6 +106,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
         this.consumerConfig = consumerConfig;
         this.clock = clock;
         this.metrics = metrics.sink(def.name());
+        this.failures = new SinkConsumer.WriteFailures("clickhouse sink '" + def.name() + "'", this.metrics);
         for (StreamDef s : pipeline.streams().values()) {
             if (ClickHouseStore.writes(def, s.name())) {
                 rawTopics.put(pipeline.streamTopic(s.name()), s);
@@ -142,7 +140,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
 
     /** False while the last write failed or the server was not reached yet (the sink is retrying). */
     public boolean writing() {
-        return writeFailures == 0 && connected;
+        return failures.none() && connected;
     }
 
     @Override
@@ -180,7 +178,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                 }
                 try {
                     write(batch);
-                    writeFailures = 0;
+                    failures.succeeded();
                     long bytes = 0;
                     for (ConsumerRecord<byte[], byte[]> r : batch) {
                         bytes += r.value() == null ? 0 : r.value().length;
@@ -208,20 +206,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
 
     private void retry(KafkaConsumer<byte[], byte[]> c, Exception cause) throws Exception {
         while (true) {
-            metrics.error(ComponentMetrics.WRITE);
-            writeFailures++;
-            if (writeFailures >= MAX_WRITE_FAILURES) {
-                throw new IllegalStateException(
-                        "clickhouse sink: " + writeFailures + " writes in a row failed; the last: " + cause, cause);
-            }
-            long backoff = SinkConsumer.backoffMillis(writeFailures);
-            LOG.warn(
-                    "clickhouse sink '{}': write failed ({} in a row), retrying in {} ms: {}",
-                    def.name(),
-                    writeFailures,
-                    backoff,
-                    cause.toString());
-            SinkConsumer.pause(backoff, () -> running);
+            failures.backOff(cause, () -> running);
             if (!running) {
                 return;
             }

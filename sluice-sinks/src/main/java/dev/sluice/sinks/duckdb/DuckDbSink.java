@@ -69,7 +69,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
     private volatile Throwable failure;
-    private volatile int writeFailures;
+    private final SinkConsumer.WriteFailures failures;
     private final ComponentMetrics metrics;
     private final SinkConsumer positions = new SinkConsumer();
 
@@ -90,6 +90,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             Clock clock,
             PipelineMetrics metrics) {
         this.metrics = metrics.sink(sink.name());
+        this.failures = new SinkConsumer.WriteFailures("duckdb sink '" + sink.name() + "'", this.metrics);
         this.pipeline = pipeline;
         this.store = store;
         this.consumerConfig = consumerConfig;
@@ -121,13 +122,6 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         return running && failure == null;
     }
 
-    /**
-     * Consecutive failed writes after which the sink stops (and {@code /health/live} fails, so an orchestrator
-     * restarts it): about ten minutes of retries with the backoff below. A failure that repeats that long is not
-     * going away by itself.
-     */
-    static final int MAX_WRITE_FAILURES = 30;
-
     @Override
     public void run() {
         Connection conn = null;
@@ -151,7 +145,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                 }
                 try {
                     write(conn, records);
-                    writeFailures = 0;
+                    failures.succeeded();
                 } catch (SQLException | RuntimeException e) {
                     // nothing of the batch is committed (same transaction as the offsets): back off, then
                     // read again from the offsets DuckDB holds, so the batch is neither lost nor written twice
@@ -185,19 +179,11 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
 
     /**
      * After a failed write: counts it, backs off, opens a fresh connection (a failed one may be unusable) and
-     * seeks back to the offsets DuckDB committed; gives up after {@link #MAX_WRITE_FAILURES} in a row.
+     * seeks back to the offsets DuckDB committed; gives up after {@link SinkConsumer.WriteFailures#MAX} in a row.
      */
     private Connection retry(KafkaConsumer<byte[], byte[]> c, Connection conn, Exception cause) throws Exception {
         while (true) {
-            metrics.error(ComponentMetrics.WRITE);
-            writeFailures++;
-            if (writeFailures >= MAX_WRITE_FAILURES) {
-                throw new IllegalStateException(
-                        "duckdb sink: " + writeFailures + " writes in a row failed; the last: " + cause, cause);
-            }
-            long backoff = SinkConsumer.backoffMillis(writeFailures);
-            LOG.warn("duckdb sink: write failed ({} in a row), retrying in {} ms: {}", writeFailures, backoff, cause);
-            SinkConsumer.pause(backoff, () -> running);
+            failures.backOff(cause, () -> running);
             if (!running) {
                 return conn;
             }
@@ -219,7 +205,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
 
     /** False while the last write failed (the sink is retrying). */
     public boolean writing() {
-        return writeFailures == 0;
+        return failures.none();
     }
 
     private void assign(KafkaConsumer<byte[], byte[]> c, Connection conn) throws SQLException {

@@ -40,14 +40,11 @@ import org.slf4j.LoggerFactory;
  * (key) DO UPDATE ... WHERE} the stored version is not newer, and the next offsets go to {@code _sluice_offsets}
  * in the same transaction: a crash between write and commit leaves both as they were, and the sink resumes from
  * the offsets in the database, so every event is applied once. A failed write is retried with backoff from those
- * offsets, on a fresh connection, until {@link #MAX_FAILURES} in a row.
+ * offsets, on a fresh connection, until {@link SinkConsumer.WriteFailures#MAX} in a row.
  */
 public final class PostgresSink implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Consecutive failures after which the sink stops: about ten minutes of retries with the backoff. */
-    static final int MAX_FAILURES = 30;
 
     private final SinkDef.Postgres def;
     private final String topic;
@@ -59,7 +56,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
     private final SinkConsumer positions = new SinkConsumer();
     private volatile boolean running = true;
     private volatile Throwable failure;
-    private volatile int failures;
+    private final SinkConsumer.WriteFailures failures;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
@@ -70,6 +67,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         this.topic = pipeline.streamTopic(def.stream());
         this.consumerConfig = consumerConfig;
         this.metrics = metrics.sink(def.name());
+        this.failures = new SinkConsumer.WriteFailures("postgres sink '" + def.name() + "'", this.metrics);
         for (var p : stream.schema().path("properties").properties()) {
             columns.add(p.getKey());
             types.put(p.getKey(), sqlType(p.getKey(), p.getValue()));
@@ -98,7 +96,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
 
     /** False while the last write failed (the sink is retrying). */
     public boolean writing() {
-        return failures == 0;
+        return failures.none();
     }
 
     public Throwable failure() {
@@ -184,7 +182,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                 }
                 try {
                     write(conn, records);
-                    failures = 0;
+                    failures.succeeded();
                 } catch (SQLException | RuntimeException e) {
                     conn = open(k, conn, e);
                     continue;
@@ -216,21 +214,12 @@ public final class PostgresSink implements Runnable, AutoCloseable {
 
     /**
      * (Re)connects, creates the tables and seeks to the stored offsets; after a failure ({@code cause}), first
-     * counts it and backs off. Retries until it works, the sink stops, or {@link #MAX_FAILURES} in a row.
+     * counts it and backs off. Retries until it works, the sink stops, or {@link SinkConsumer.WriteFailures#MAX} in a row.
      */
     private Connection open(KafkaConsumer<byte[], byte[]> k, Connection old, Exception cause) throws Exception {
         while (true) {
             if (cause != null) {
-                metrics.error(ComponentMetrics.WRITE);
-                failures++;
-                if (failures >= MAX_FAILURES) {
-                    throw new IllegalStateException(
-                            "postgres sink " + def.name() + ": " + failures + " failures in a row; the last: " + cause,
-                            cause);
-                }
-                long backoff = SinkConsumer.backoffMillis(failures);
-                LOG.warn("postgres sink {}: {} ({} in a row), retrying in {} ms", def.name(), cause, failures, backoff);
-                SinkConsumer.pause(backoff, () -> running);
+                failures.backOff(cause, () -> running);
                 if (!running) {
                     return old;
                 }
