@@ -148,7 +148,10 @@ class ClickHouseSinkIT {
                 Files.readString(file)
                         .replace(
                                 "      buyers: count_distinct(user_id)\n",
-                                "      buyers: count_distinct(user_id)\n    rollup: [5m]\n"));
+                                "      buyers: count_distinct(user_id)\n    rollup: [5m]\n"
+                                        // and a view without window: one row per status over all time
+                                        + "  by_status:\n    from: orders\n    group_by: [status]\n"
+                                        + "    measures: {orders: count, gmv: sum(amount)}\n"));
         Path data = dir.resolve(unique + "-data");
         Path truth = dir.resolve(unique + "-truth.json");
         ClickHouseStore ch;

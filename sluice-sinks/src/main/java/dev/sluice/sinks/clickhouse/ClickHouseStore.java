@@ -469,6 +469,10 @@ public final class ClickHouseStore implements ViewStore {
                 Column c = cols.get(i);
                 row.put(c.name(), value(c.type(), n.get("_c" + i)));
             }
+            if (view.window() == null) {
+                // one row per group over all time: its end is past what DateTime holds
+                row.put("window_end", EventTime.format(dev.sluice.processor.window.WindowAggregate.GLOBAL_END));
+            }
             rows.add(row);
         });
         return rows;

@@ -40,9 +40,13 @@ final class RowBinary {
         int64(Double.doubleToRawLongBits(v));
     }
 
-    /** DateTime: seconds since the epoch as UInt32. */
+    /**
+     * DateTime: seconds since the epoch as UInt32, so 1970 to 2106; a time beyond is written as the last second
+     * (a windowless view's end, 9999-12-31, is read back as such by {@link ClickHouseStore}).
+     */
     void dateTime(long epochMillis) {
-        int32((int) Math.floorDiv(epochMillis, 1000));
+        long s = Math.max(0, Math.min(0xFFFF_FFFFL, Math.floorDiv(epochMillis, 1000)));
+        int32((int) s);
     }
 
     void string(String s) {
