@@ -3,7 +3,6 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.cli.loadgen.LoadgenCommand;
 import dev.sluice.kafka.testing.LocalServers;
 import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.SinkDef;
@@ -52,18 +51,7 @@ class ClickHouseOutageIT {
                 // a thread of this test's own (it inherits the test's class loader; the common pool's would not)
                 java.util.concurrent.ExecutorService loader = java.util.concurrent.Executors.newSingleThreadExecutor();
                 CompletableFuture<LoadgenVerifyIT.Run> load = CompletableFuture.supplyAsync(
-                        () -> LoadgenVerifyIT.run(
-                                new LoadgenCommand(),
-                                file.getParent().resolve("loadgen.yaml").toString(),
-                                "--url",
-                                url,
-                                "--events",
-                                "12000",
-                                "--rate",
-                                "200",
-                                "--truth",
-                                truth.toString()),
-                        loader);
+                        () -> ClickHouseSinkIT.loadgen(file, url, 12000, 200, truth), loader);
                 loader.shutdown();
                 Thread.sleep(8_000);
                 ch.stop();

@@ -97,6 +97,21 @@ class ClickHouseSinkIT {
                 + database + "\n    batch_interval: 300ms\n    raw_ttl: 30d\n";
     }
 
+    /** {@code sluice loadgen} with the example's scenario beside {@code file}, writing the ground truth. */
+    static LoadgenVerifyIT.Run loadgen(Path file, String url, int events, int rate, Path truth) {
+        return LoadgenVerifyIT.run(
+                new LoadgenCommand(),
+                file.getParent().resolve("loadgen.yaml").toString(),
+                "--url",
+                url,
+                "--events",
+                Integer.toString(events),
+                "--rate",
+                Integer.toString(rate),
+                "--truth",
+                truth.toString());
+    }
+
     static SluiceRuntime start(Path file, Path data) throws Exception {
         Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
         SluiceRuntime rt = SluiceRuntime.start(
@@ -154,17 +169,8 @@ class ClickHouseSinkIT {
         String db = unique.replaceAll("[^A-Za-z0-9_]", "_");
         Path file = example(name, dir.resolve(unique), unique, clickhouseSink(clickhouse.port(), db));
         try (SluiceRuntime rt = start(file, dir.resolve(unique + "-data"))) {
-            LoadgenVerifyIT.Run load = LoadgenVerifyIT.run(
-                    new LoadgenCommand(),
-                    file.getParent().resolve("loadgen.yaml").toString(),
-                    "--url",
-                    "http://127.0.0.1:" + rt.httpPort(),
-                    "--events",
-                    "3000",
-                    "--rate",
-                    "3000",
-                    "--truth",
-                    dir.resolve(unique + "-truth.json").toString());
+            LoadgenVerifyIT.Run load =
+                    loadgen(file, "http://127.0.0.1:" + rt.httpPort(), 3000, 3000, dir.resolve(unique + "-truth.json"));
             assertThat(load.exit()).as(load.out()).isZero();
             JsonNode truth = OrdersScenario.JSON.readTree(
                     dir.resolve(unique + "-truth.json").toFile());
@@ -208,17 +214,7 @@ class ClickHouseSinkIT {
                     rt.pipeline(), (SinkDef.ClickHouse) rt.pipeline().sinks().get("warehouse"));
             assertThat(rt.viewStore().kind()).isEqualTo("clickhouse");
             String url = "http://127.0.0.1:" + rt.httpPort();
-            LoadgenVerifyIT.Run load = LoadgenVerifyIT.run(
-                    new LoadgenCommand(),
-                    file.getParent().resolve("loadgen.yaml").toString(),
-                    "--url",
-                    url,
-                    "--events",
-                    "4000",
-                    "--rate",
-                    "4000",
-                    "--truth",
-                    truth.toString());
+            LoadgenVerifyIT.Run load = loadgen(file, url, 4000, 4000, truth);
             assertThat(load.exit()).as(load.out()).isZero();
             JsonNode injected =
                     OrdersScenario.JSON.readTree(truth.toFile()).path("run").path("injected");
