@@ -27,8 +27,10 @@ final class BasketView {
     static final String NAME = "basket_sizes";
     static final long SIZE = 10 * 60_000L;
     static final long ADVANCE = 5 * 60_000L;
-    /** KLL at k 200: normalized rank error about 1.65%; allow twice that. */
+    /** KLL at k 200: normalized rank error about 1.65% (99% confidence); allow twice that. */
     static final double RANK_ERROR = 0.033;
+    /** KLL at k 200 keeps every value, so answers exactly, until it first compacts (more than k values). */
+    static final int KLL_EXACT = 200;
 
     static final String YAML = """
               basket_sizes:
@@ -143,16 +145,33 @@ final class BasketView {
     }
 
     /**
-     * A quantile estimate is right when its rank in the exact data is within the sketch's rank error
-     * of the asked rank (plus one item, for the discreteness of small samples).
+     * A quantile estimate must be one of the measured values (KLL returns retained items), so it lies
+     * between the minimum and the maximum. Up to {@link #KLL_EXACT} values the sketch has not compacted
+     * and is exact: the answer is the smallest value whose rank reaches {@code p} (DataSketches'
+     * inclusive rule, {@code sorted[ceil(p n) - 1]}). Above that, its rank in the exact data must be
+     * within the sketch's rank error of {@code p} on both sides: the values at or below it reach
+     * {@code p - error} and the values strictly below it stay under {@code p + error}.
      */
     static void checkQuantile(List<BigDecimal> sorted, double q, double p, String name, List<String> wrong) {
         int n = sorted.size();
+        if (sorted.stream().noneMatch(x -> x.doubleValue() == q)) {
+            wrong.add(name + " (not a measured value)");
+            return;
+        }
+        if (n <= KLL_EXACT) {
+            int rank = BigDecimal.valueOf(p)
+                    .multiply(BigDecimal.valueOf(n))
+                    .setScale(0, java.math.RoundingMode.CEILING)
+                    .intValueExact();
+            if (q != sorted.get(Math.max(0, rank - 1)).doubleValue()) {
+                wrong.add(name + " (exact below " + KLL_EXACT + " values: " + sorted.get(Math.max(0, rank - 1)) + ")");
+            }
+            return;
+        }
         long atMost = sorted.stream().filter(x -> x.doubleValue() <= q).count();
         long below = sorted.stream().filter(x -> x.doubleValue() < q).count();
-        double slack = RANK_ERROR + 1.0 / n;
-        if ((double) atMost / n < p - slack || (double) below / n > p + slack) {
-            wrong.add(name);
+        if ((double) atMost / n < p - RANK_ERROR || (double) below / n > p + RANK_ERROR) {
+            wrong.add(name + " (rank " + below + ".." + atMost + " of " + n + ")");
         }
     }
 }

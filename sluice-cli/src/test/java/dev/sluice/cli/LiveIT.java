@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * coalescing, disconnecting a client that stays behind and isolation from a stuck client, over both transports,
  * are in StuckClientIT.)
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LiveIT {
     @TempDir
     static Path dir;
@@ -105,7 +109,8 @@ class LiveIT {
 
     /** An SSE connection; events arrive in a queue as (id, type, json). */
     static final class Sse implements AutoCloseable {
-        record Event(String id, String type, JsonNode data) {}
+        /** @param receivedMs when the reader thread read it (epoch ms) */
+        record Event(String id, String type, JsonNode data, long receivedMs) {}
 
         final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         final Thread reader;
@@ -138,7 +143,8 @@ class LiveIT {
                                     id,
                                     type,
                                     OrdersScenario.JSON.readTree(
-                                            line.substring(5).trim())));
+                                            line.substring(5).trim()),
+                                    System.currentTimeMillis()));
                             id = null;
                             type = "message";
                         }
@@ -147,6 +153,24 @@ class LiveIT {
                     // closed
                 }
             });
+        }
+
+        /**
+         * Waits for the server's {@code subscribed} acknowledgement (every update after it reaches this client),
+         * which comes before any update; returns the id of the view's last update before the subscription.
+         */
+        long awaitSubscribed() throws Exception {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                Event e = events.poll(100, TimeUnit.MILLISECONDS);
+                if (e != null && !e.type().equals("status")) {
+                    assertThat(e.type())
+                            .as("no update before the acknowledgement")
+                            .isEqualTo("subscribed");
+                    return e.data().get("id").asLong();
+                }
+            }
+            throw new AssertionError("no subscribed event within 30 s");
         }
 
         /** Updates until one satisfies {@code done}, or the timeout. */
@@ -178,9 +202,16 @@ class LiveIT {
     }
 
     @Test
+    @Order(1)
     void updatesOfARowArriveInOrderUpToTheLatest() throws Exception {
+        long sentBefore = stats().get("views")
+                .get("gmv_by_country")
+                .get("latency_ms")
+                .get("count")
+                .asLong();
         try (Sse sse = new Sse("/v1/live/gmv_by_country?country=DE", null)) {
-            Thread.sleep(300);
+            sse.awaitSubscribed();
+            long posted = System.currentTimeMillis();
             List<String> events = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
                 events.add(order("ord-" + i, "DE", "EUR", 10));
@@ -205,30 +236,51 @@ class LiveIT {
             Sse.Event last = got.get(got.size() - 1);
             assertThat(last.data().get("row").get("gmv").asDouble()).isEqualTo(300.0);
             assertThat(last.data().get("lag").has("events")).isTrue();
-            assertThat(last.data().get("latency_ms").asLong()).isGreaterThanOrEqualTo(0);
+            // the source time is the event time (the orders carry no sent_at); the latency is measured from it
+            // to the fan-out, which happened after the post and before this client read the update
+            long lowest = Long.MAX_VALUE;
+            long highest = 0;
+            for (Sse.Event e : got) {
+                assertThat(e.data().get("source_ms").asLong()).isEqualTo(at.toEpochMilli());
+                assertThat(e.data().get("latency_ms").asLong())
+                        .isBetween(posted - at.toEpochMilli(), e.receivedMs() - at.toEpochMilli());
+                lowest = Math.min(lowest, e.data().get("latency_ms").asLong());
+                highest = Math.max(highest, e.receivedMs() - at.toEpochMilli());
+            }
             List<Long> ids = got.stream().map(e -> Long.parseLong(e.id())).toList();
             assertThat(ids).isSorted().doesNotHaveDuplicates();
-            // every update written to this client went into the view's latency histogram (source → sent)
+            // every update written to this client, and nothing else, went into the view's latency histogram
+            // (source → written), between the fan-out and the client's read (to HdrHistogram's 3 digits)
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             JsonNode lat;
             do {
                 lat = stats().get("views").get("gmv_by_country").get("latency_ms");
-            } while (lat.get("count").asLong() < got.size() && System.nanoTime() < deadline);
-            assertThat(lat.get("count").asLong()).isGreaterThanOrEqualTo(got.size());
-            assertThat(lat.get("p99").asLong())
-                    .isGreaterThanOrEqualTo(lat.get("p50").asLong());
+            } while (lat.get("count").asLong() < sentBefore + got.size() && System.nanoTime() < deadline);
+            assertThat(lat.get("count").asLong()).isEqualTo(sentBefore + got.size());
+            assertThat(sentBefore)
+                    .as("this test runs first: the histogram holds only its updates")
+                    .isZero();
+            org.HdrHistogram.Histogram digits = new org.HdrHistogram.Histogram(3);
+            for (String p : List.of("p50", "p99")) {
+                assertThat(lat.get(p).asLong())
+                        .as(p)
+                        .isBetween(digits.lowestEquivalentValue(lowest), digits.highestEquivalentValue(highest));
+            }
         }
     }
 
     @Test
     void aClientResumesWithLastEventIdFromTheBufferOrASnapshot() throws Exception {
         String lastId;
+        List<Long> seen;
         try (Sse sse = new Sse("/v1/live/gmv_by_country?country=GB", null)) {
-            Thread.sleep(300);
+            sse.awaitSubscribed();
             post(List.of(order("gb-1", "GB", "GBP", 5), order("gb-2", "GB", "GBP", 5)));
             List<Sse.Event> got =
                     sse.updatesUntil(e -> e.data().get("row").get("version").asLong() == 2, Duration.ofSeconds(30));
-            assertThat(got).isNotEmpty();
+            seen = got.stream()
+                    .map(e -> e.data().get("row").get("version").asLong())
+                    .toList();
             lastId = got.get(got.size() - 1).id();
         }
         // missed while away: within the replay buffer (40)
@@ -237,15 +289,18 @@ class LiveIT {
         try (Sse again = new Sse("/v1/live/gmv_by_country?country=GB", lastId)) {
             List<Sse.Event> missed =
                     again.updatesUntil(e -> e.data().get("row").get("version").asLong() == 4, Duration.ofSeconds(10));
-            assertThat(missed).isNotEmpty();
-            assertThat(Long.parseLong(missed.get(0).id())).isGreaterThan(Long.parseLong(lastId));
-            assertThat(missed.get(missed.size() - 1)
-                            .data()
-                            .get("row")
-                            .get("version")
-                            .asLong())
-                    .isEqualTo(4);
-            assertThat(missed.get(0).data().has("snapshot")).isFalse();
+            // every missed update, each once, in order, under its own id, none a snapshot
+            assertThat(missed.stream()
+                            .map(e -> e.data().get("row").get("version").asLong())
+                            .toList())
+                    .isEqualTo(missedAfter(seen));
+            assertThat(missed.stream().map(e -> Long.parseLong(e.id())).toList())
+                    .isSorted()
+                    .doesNotHaveDuplicates()
+                    .allMatch(id -> id > Long.parseLong(lastId));
+            assertThat(missed).noneMatch(e -> e.data().has("snapshot"));
+            assertThat(again.awaitSubscribed())
+                    .isGreaterThanOrEqualTo(Long.parseLong(missed.get(1).id()));
         }
         // away for longer than the buffer reaches back: the current rows instead
         List<String> many = new ArrayList<>();
@@ -369,8 +424,9 @@ class LiveIT {
             ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"last_id\":\"x1\"}");
             assertThat(next(in, "error").get("message").asText()).contains("last_id must be the id");
 
-            ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"JP\"}}");
-            Thread.sleep(300);
+            String jp = "{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"JP\"}}";
+            ws.send(jp);
+            assertThat(next(in, "subscribed").get("view").asText()).isEqualTo("gmv_by_country");
             post(List.of(order("jp-1", "JP", "JPY", 7), order("es-1", "ES", "EUR", 7)));
             JsonNode u = next(in, "update");
             assertThat(u.get("row").get("country").asText()).isEqualTo("JP");
@@ -378,12 +434,24 @@ class LiveIT {
             assertThat(next(in, "status").get("sla_ms").asLong()).isEqualTo(5000);
 
             ws.send("{\"op\":\"unsubscribe\",\"view\":\"gmv_by_country\"}");
-            Thread.sleep(700);
-            in.clear();
-            post(List.of(order("jp-2", "JP", "JPY", 7)));
-            awaitVersion("JP", "JPY", 2);
-            Thread.sleep(1_000);
-            assertThat(in).noneMatch(m -> m.get("type").asText().equals("update"));
+            // the server handles a socket's messages in order: once this one is answered, the unsubscribe holds
+            ws.send("{\"op\":\"subscribe\",\"view\":\"nope\"}");
+            next(in, "error");
+            try (Ws witness = new Ws()) {
+                witness.send(jp);
+                next(witness.in, "subscribed");
+                post(List.of(order("jp-2", "JP", "JPY", 7)));
+                assertThat(version(next(witness.in, "update"))).isEqualTo(2);
+            }
+            // the update was fanned out to every subscriber before the witness got it; a subscription's
+            // acknowledgement queues behind anything already queued for this client, so none came before it
+            ws.send(jp);
+            List<JsonNode> before = new ArrayList<>();
+            JsonNode m;
+            while (!(m = next(in, null)).get("type").asText().equals("subscribed")) {
+                before.add(m);
+            }
+            assertThat(before).noneMatch(x -> x.get("type").asText().equals("update"));
         }
     }
 
@@ -391,7 +459,7 @@ class LiveIT {
     void webSocketUpdatesOfARowArriveInOrderUpToTheLatest() throws Exception {
         try (Ws ws = new Ws()) {
             ws.send("{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"IT\"}}");
-            Thread.sleep(300);
+            next(ws.in, "subscribed");
             List<String> events = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
                 events.add(order("it-" + i, "IT", "EUR", 10));
@@ -421,12 +489,13 @@ class LiveIT {
     void aWebSocketResumesWithLastIdFromTheBufferOrASnapshot() throws Exception {
         String sub = "{\"op\":\"subscribe\",\"view\":\"gmv_by_country\",\"filter\":{\"country\":\"PL\"}";
         String lastId;
+        List<Long> seen;
         try (Ws ws = new Ws()) {
             ws.send(sub + "}");
-            Thread.sleep(300);
+            next(ws.in, "subscribed");
             post(List.of(order("pl-1", "PL", "PLN", 5), order("pl-2", "PL", "PLN", 5)));
             List<JsonNode> got = ws.updatesUntil(m -> version(m) == 2, Duration.ofSeconds(30));
-            assertThat(got).isNotEmpty();
+            seen = got.stream().map(LiveIT::version).toList();
             lastId = got.get(got.size() - 1).get("id").asText();
         }
         // missed while away: within the replay buffer (40)
@@ -435,10 +504,13 @@ class LiveIT {
         try (Ws again = new Ws()) {
             again.send(sub + ",\"last_id\":\"" + lastId + "\"}");
             List<JsonNode> missed = again.updatesUntil(m -> version(m) == 4, Duration.ofSeconds(10));
-            assertThat(missed).isNotEmpty();
-            assertThat(missed.get(0).get("id").asLong()).isGreaterThan(Long.parseLong(lastId));
-            assertThat(missed.stream().map(LiveIT::version).toList()).endsWith(4L);
-            assertThat(missed.get(0).has("snapshot")).isFalse();
+            // every missed update, each once, in order, under its own id, none a snapshot
+            assertThat(missed.stream().map(LiveIT::version).toList()).isEqualTo(missedAfter(seen));
+            assertThat(missed.stream().map(m -> m.get("id").asLong()).toList())
+                    .isSorted()
+                    .doesNotHaveDuplicates()
+                    .allMatch(id -> id > Long.parseLong(lastId));
+            assertThat(missed).noneMatch(m -> m.has("snapshot"));
         }
         // away for longer than the buffer reaches back: the current rows instead
         List<String> many = new ArrayList<>();
@@ -458,14 +530,25 @@ class LiveIT {
         }
     }
 
+    /**
+     * What a client that saw these versions of a row (1 and 2, or only 2 when the two were coalesced in its
+     * queue and sent under the first one's id) gets on resuming after its last id, once versions 3 and 4
+     * followed: every update after that id, so version 2 again when it came under version 1's id.
+     */
+    static List<Long> missedAfter(List<Long> seen) {
+        assertThat(seen).isIn(List.of(1L, 2L), List.of(2L));
+        return seen.size() == 2 ? List.of(3L, 4L) : List.of(2L, 3L, 4L);
+    }
+
+    /** The next message of {@code type} (any type when null), skipping others, within 30 s. */
     static JsonNode next(BlockingQueue<JsonNode> in, String type) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode m = in.poll(100, TimeUnit.MILLISECONDS);
-            if (m != null && m.get("type").asText().equals(type)) {
+            if (m != null && (type == null || m.get("type").asText().equals(type))) {
                 return m;
             }
         }
-        throw new AssertionError("no " + type + " message");
+        throw new AssertionError("no " + (type == null ? "" : type + " ") + "message within 30 s");
     }
 }

@@ -306,12 +306,39 @@ public final class LiveHub implements AutoCloseable {
         }
     }
 
-    /** Starts delivering live updates to a subscriber (already subscribed to its views). */
+    /**
+     * Starts delivering live updates to a subscriber (already subscribed to its views); each of its views is
+     * acknowledged with a {@code subscribed} message, after which every update of the view reaches it.
+     */
     public void attach(Subscriber s) {
         synchronized (fanout) {
             subscribers.add(s);
+            for (String view : s.views()) {
+                s.offer(subscribed(view));
+            }
         }
         s.start();
+    }
+
+    /** Subscribes an attached client (a WebSocket) to a view from the next update on, and acknowledges it. */
+    public void subscribe(Subscriber s, ViewDef view, Map<String, String> filter) {
+        synchronized (fanout) {
+            s.subscribe(view.name(), filter);
+            s.offer(subscribed(view.name()));
+        }
+    }
+
+    /**
+     * The acknowledgement of a subscription, queued under the fan-out lock: every update after {@code id} (the
+     * view's last update when the subscription took effect) is delivered after it. Call under {@link #fanout}.
+     */
+    private Message subscribed(String view) {
+        String json = JSON.createObjectNode()
+                .put("type", "subscribed")
+                .put("view", view)
+                .put("id", Long.toString(seq.get(view).get()))
+                .toString();
+        return new Message("subscribed", view, 0, "", Map.of(), json);
     }
 
     /**
@@ -320,7 +347,10 @@ public final class LiveHub implements AutoCloseable {
      * from the store; then every live update, with nothing lost in between.
      */
     public void attachResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter) throws Exception {
-        resume(s, view, lastId, filter, () -> subscribers.add(s));
+        resume(s, view, lastId, filter, () -> {
+            subscribers.add(s);
+            s.offer(subscribed(view.name()));
+        });
         s.start();
     }
 
@@ -330,7 +360,7 @@ public final class LiveHub implements AutoCloseable {
      */
     public void subscribeResuming(Subscriber s, ViewDef view, long lastId, Map<String, String> filter)
             throws Exception {
-        resume(s, view, lastId, filter, () -> {});
+        resume(s, view, lastId, filter, () -> s.offer(subscribed(view.name())));
     }
 
     /**
@@ -351,7 +381,7 @@ public final class LiveHub implements AutoCloseable {
                 s.subscribe(view.name(), filter);
                 for (Message m : buf) {
                     if (m.seq() > lastId) {
-                        s.offer(m);
+                        s.offerReplayed(m);
                     }
                 }
                 join.run();
@@ -365,7 +395,7 @@ public final class LiveHub implements AutoCloseable {
             s.offerAll(snap);
             for (Message m : buf) {
                 if (m.seq() > snapSeq) {
-                    s.offer(m);
+                    s.offerReplayed(m);
                 }
             }
             join.run();

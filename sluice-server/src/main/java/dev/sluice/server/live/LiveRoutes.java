@@ -127,7 +127,7 @@ public final class LiveRoutes {
                 }
                 JsonNode last = m.path("last_id");
                 if (last.isMissingNode() || last.isNull()) {
-                    s.subscribe(view.name(), f);
+                    hub.subscribe(s, view, f);
                     return null;
                 }
                 String id = last.asText();

@@ -3,8 +3,8 @@ package dev.sluice.server.live;
 import java.util.Map;
 
 /**
- * One message to a live client: an {@code update} of a row (coalescing key: view and row) or a {@code status}
- * of a view (coalescing key: the view).
+ * One message to a live client: an {@code update} of a row (coalescing key: view and row), a {@code status}
+ * of a view, or the {@code subscribed} acknowledgement of a subscription (coalescing key: the type and view).
  *
  * @param seq the view's update sequence number (0 for status)
  * @param group the row's group values by field, for filtering (empty for status)
@@ -26,9 +26,9 @@ public record Message(
         return new Message(type, view, newSeq, rowKey, group, j, sourceMs);
     }
 
-    /** What a newer message replaces in a client's queue. */
+    /** What a newer message replaces in a client's queue: the same row's update, or the same kind for the view. */
     String coalesceKey() {
-        return type.equals("update") ? view + "\u0000" + rowKey : "status\u0000" + view;
+        return type.equals("update") ? view + "\u0000" + rowKey : type + "\u0000" + view;
     }
 
     /** Whether a client's group filter (field → text value) admits this message. */

@@ -141,9 +141,31 @@ public final class Subscriber {
         }
     }
 
-    /** Queues messages in order, before anything live (replay on resume). */
+    /** Queues messages in order, before anything live (a snapshot on resume). */
     void offerAll(List<Message> ms) {
         ms.forEach(this::offer);
+    }
+
+    /**
+     * Queues a missed update on resume, without coalescing: a client that comes back receives every update it
+     * missed that the replay buffer still holds, each under its own id; live updates queue behind them.
+     */
+    void offerReplayed(Message m) {
+        if (closed || !wants(m)) {
+            return;
+        }
+        lock.lock();
+        try {
+            queue.put("replay\u0000" + m.seq() + "\u0000" + m.coalesceKey(), new Queued(m, System.nanoTime(), m.seq()));
+            ready.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The views this client is subscribed to. */
+    java.util.Set<String> views() {
+        return subscriptions.keySet();
     }
 
     /** Drops the client when its oldest queued message waited longer than allowed; the hub calls it each tick. */

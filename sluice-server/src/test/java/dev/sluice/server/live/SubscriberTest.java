@@ -173,4 +173,21 @@ class SubscriberTest {
         s.offer(update("DE", 4));
         assertThat(s.queued()).isEqualTo(2);
     }
+
+    @Test
+    void replayedUpdatesAreNotCoalescedAndLiveOnesQueueBehindThem() {
+        HeldChannel ch = new HeldChannel();
+        Subscriber s = new Subscriber("r", ch, 10, 60_000, 60_000, () -> {});
+        s.subscribe("v", Map.of());
+        s.offerReplayed(update("DE", 3));
+        s.offerReplayed(update("DE", 4));
+        s.offer(update("DE", 5));
+        s.offer(update("DE", 6));
+        assertThat(s.queued()).as("both missed versions, then one live row").isEqualTo(3);
+        s.offer(new Message("subscribed", "v", 0, "", Map.of(), "{}"));
+        s.offer(new Message("status", "v", 0, "", Map.of(), "{}"));
+        assertThat(s.queued())
+                .as("an acknowledgement does not coalesce with a status")
+                .isEqualTo(5);
+    }
 }
