@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.kafka.ClientDefaults;
-import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.pipeline.PipelineLoader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -36,37 +32,28 @@ class HttpIngestIT {
     @TempDir
     static Path dir;
 
+    static RunningPipeline running;
     static SluiceRuntime runtime;
     static Pipeline pipeline;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        String name = SharedKafka.uniqueName("ingest");
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), name);
-        String yaml = Files.readString(file)
-                .replace(
+        running = RunningPipeline.start(
+                dir,
+                "ingest",
+                RunningPipeline.replacing(
                         "    type: http\n    stream: orders\n",
-                        "    type: http\n    stream: orders\n    max_body: 4KB\n    max_in_flight: 5\n");
-        assertThat(yaml).contains("max_in_flight: 5");
-        Files.writeString(file, yaml);
-        pipeline = PipelineLoader.withSystemEnv().load(file);
-        runtime = SluiceRuntime.start(
-                pipeline,
-                new SluiceRuntime.Options(
-                        dir.resolve("data"),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        SharedKafka.get().bootstrapServers(),
-                        Clock.systemUTC()));
-        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                        "    type: http\n    stream: orders\n    max_body: 4KB\n    max_in_flight: 5\n"),
+                o -> o);
+        runtime = running.runtime;
+        pipeline = running.pipeline;
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
+        if (running != null) {
+            running.close();
         }
     }
 
@@ -161,6 +148,7 @@ class HttpIngestIT {
 
     @Test
     void wholeRequestsAreRefusedWithTheReason() throws Exception {
+        long before = streamEndOffset();
         HttpResponse<String> broken = post("orders", "[" + order("") + ",{", "application/json");
         assertThat(broken.statusCode()).isEqualTo(400);
         assertThat(json(broken).get("error").asText()).isNotBlank();
@@ -169,7 +157,6 @@ class HttpIngestIT {
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(json(unknown).get("error").asText()).contains("ordres");
 
-        long before = streamEndOffset();
         HttpResponse<String> big = post("orders", order(",\"pad\":\"" + "x".repeat(5000) + "\""), "application/json");
         assertThat(big.statusCode()).isEqualTo(413);
         assertThat(json(big).get("error").asText()).contains("max_body");

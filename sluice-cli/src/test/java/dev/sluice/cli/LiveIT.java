@@ -3,9 +3,6 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.kafka.testing.SharedKafka;
-import dev.sluice.pipeline.Pipeline;
-import dev.sluice.pipeline.PipelineLoader;
 import dev.sluice.server.live.LiveHub;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,31 +39,26 @@ class LiveIT {
     @TempDir
     static Path dir;
 
+    static RunningPipeline running;
     static SluiceRuntime runtime;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
         at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("live"));
-        Pipeline pipeline = PipelineLoader.withSystemEnv().load(file);
-        SluiceRuntime.Options o = new SluiceRuntime.Options(
-                        dir.resolve("data"),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        SharedKafka.get().bootstrapServers(),
-                        Clock.systemUTC())
-                .withLive(new LiveHub.Settings(
-                        40, 1_000, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)));
-        runtime = SluiceRuntime.start(pipeline, o);
-        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        running = RunningPipeline.start(
+                dir,
+                "live",
+                null,
+                o -> o.withLive(new LiveHub.Settings(
+                        40, 1_000, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10))));
+        runtime = running.runtime;
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
+        if (running != null) {
+            running.close();
         }
     }
 

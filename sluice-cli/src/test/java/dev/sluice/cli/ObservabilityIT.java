@@ -3,9 +3,7 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.pipeline.PipelineLoader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -17,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,48 +48,35 @@ class ObservabilityIT {
     @TempDir
     static Path dir;
 
+    static RunningPipeline running;
     static SluiceRuntime runtime;
     static Pipeline pipeline;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), SharedKafka.uniqueName("obs"));
-        pipeline = PipelineLoader.withSystemEnv().load(file);
-        runtime = SluiceRuntime.start(
-                pipeline,
-                new SluiceRuntime.Options(
-                        dir.resolve("data"),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        SharedKafka.get().bootstrapServers(),
-                        Clock.systemUTC()));
-        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        running = RunningPipeline.start(dir, "obs");
+        runtime = running.runtime;
+        pipeline = running.pipeline;
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
+        if (running != null) {
+            running.close();
         }
     }
 
     static String base() {
-        return "http://127.0.0.1:" + runtime.httpPort();
+        return running.base();
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create(base() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return running.get(path);
     }
 
     static void post(String path) throws Exception {
-        HTTP.send(
-                HttpRequest.newBuilder(URI.create(base() + path))
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        running.post(path);
     }
 
     static String order(String id, String status, Instant at) {

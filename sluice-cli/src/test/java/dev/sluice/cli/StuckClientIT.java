@@ -40,6 +40,9 @@ class StuckClientIT {
     private interface Feed extends AutoCloseable {
         /** The updates that arrive within {@code d}. */
         List<JsonNode> updates(Duration d) throws Exception;
+
+        /** Waits for the subscription's acknowledgement: every later update reaches this client. */
+        void awaitSubscribed() throws Exception;
     }
 
     private static Feed healthy(String transport, int port) throws Exception {
@@ -55,6 +58,11 @@ class StuckClientIT {
                 }
 
                 @Override
+                public void awaitSubscribed() throws Exception {
+                    sse.awaitSubscribed();
+                }
+
+                @Override
                 public void close() {
                     sse.close();
                 }
@@ -66,6 +74,11 @@ class StuckClientIT {
             @Override
             public List<JsonNode> updates(Duration d) throws Exception {
                 return ws.updatesUntil(x -> false, d);
+            }
+
+            @Override
+            public void awaitSubscribed() throws Exception {
+                LiveIT.next(ws.in, "subscribed");
             }
 
             @Override
@@ -102,7 +115,9 @@ class StuckClientIT {
                             ? RawClient.sse(port, "/v1/live/gmv_by_country")
                             : RawClient.ws(port, SUBSCRIBE.formatted(""));
                     Feed feed = healthy(transport, port)) {
-                Thread.sleep(500);
+                // the stuck client reads its acknowledgement, then nothing more
+                assertThat(firstMessage(stuck, transport).get("type").asText()).isEqualTo("subscribed");
+                feed.awaitSubscribed();
                 String[] countries = {"US", "GB", "DE", "FR", "ES", "IT", "NL", "SE", "PL", "BR", "MX", "JP"};
                 String[] currencies = {"USD", "EUR", "GBP", "SEK", "PLN", "BRL", "MXN", "JPY", "INR", "AUD", "CAD"};
                 Map<String, long[]> truth = new HashMap<>();
@@ -126,8 +141,13 @@ class StuckClientIT {
                     LiveIT.postTo(port, batch);
                 }
                 assertThat(dropped(port))
-                        .as("the stuck client was disconnected and counted")
-                        .isPositive();
+                        .as("one client was disconnected and counted")
+                        .isEqualTo(1);
+                // of the two clients one is left, and the healthy one goes on receiving below: the stuck one was
+                // dropped
+                assertThat(stats(port).get("live_clients").asLong())
+                        .as("clients still connected")
+                        .isEqualTo(1);
                 // the healthy client ends on every row's latest version
                 Map<String, Long> latest = new HashMap<>();
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -158,7 +178,7 @@ class StuckClientIT {
             try (RawClient slow = sse
                     ? RawClient.sse(port, "/v1/live/gmv_by_country?country=SE")
                     : RawClient.ws(port, SUBSCRIBE.formatted(",\"filter\":{\"country\":\"SE\"}"))) {
-                Thread.sleep(500);
+                assertThat(firstMessage(slow, transport).get("type").asText()).isEqualTo("subscribed");
                 // one window for all of them, whatever minute boundary the wall clock passes meanwhile
                 Instant minute = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
                 int n = 1500;
@@ -201,13 +221,26 @@ class StuckClientIT {
     }
 
     static long dropped(int port) throws Exception {
+        return stats(port).get("live_clients_dropped").asLong();
+    }
+
+    static JsonNode stats(int port) throws Exception {
         HttpResponse<String> r = LiveIT.HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/stats"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        return OrdersScenario.JSON
-                .readTree(r.body())
-                .get("live_clients_dropped")
-                .asLong();
+        return OrdersScenario.JSON.readTree(r.body());
+    }
+
+    /** The first message a raw client reads other than a status. */
+    static JsonNode firstMessage(RawClient c, String transport) throws Exception {
+        while (true) {
+            String text = transport.equals("sse") ? c.readSseData() : c.readText();
+            assertThat(text).as("a message before the stream ends").isNotNull();
+            JsonNode m = OrdersScenario.JSON.readTree(text);
+            if (!m.path("type").asText().equals("status")) {
+                return m;
+            }
+        }
     }
 }
