@@ -57,12 +57,16 @@ final class BasketView {
 
     /** Adds the view to a copied pipeline file. */
     static void addTo(Path file) throws Exception {
-        String yaml = Files.readString(file);
+        Files.writeString(file, added(Files.readString(file)));
+    }
+
+    /** A pipeline file's text with the view added before its sinks. */
+    static String added(String yaml) {
         String marker = "\nsinks:";
         if (!yaml.contains(marker)) {
-            throw new IllegalStateException("no sinks section in " + file);
+            throw new IllegalStateException("no sinks section in the pipeline file");
         }
-        Files.writeString(file, yaml.replace(marker, "\n" + YAML + marker));
+        return yaml.replace(marker, "\n" + YAML + marker);
     }
 
     /** Amounts per row, keyed "window_start|country|big". */

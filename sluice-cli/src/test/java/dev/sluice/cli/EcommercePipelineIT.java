@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.kafka.ClientDefaults;
-import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.pipeline.PipelineLoader;
 import dev.sluice.processor.DeadLetter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,26 +39,22 @@ class EcommercePipelineIT {
     @TempDir
     static Path dir;
 
+    static RunningPipeline running;
     static SluiceRuntime runtime;
     static Pipeline pipeline;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        String name = SharedKafka.uniqueName("shop");
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), name);
-        BasketView.addTo(file);
-        pipeline = PipelineLoader.withSystemEnv().load(file);
-        SluiceRuntime.Options o = new SluiceRuntime.Options(
-                dir.resolve("data"), "127.0.0.1", 0, 0, SharedKafka.get().bootstrapServers(), Clock.systemUTC());
-        runtime = SluiceRuntime.start(pipeline, o);
-        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        running = RunningPipeline.start(dir, "shop", BasketView::added, o -> o);
+        runtime = running.runtime;
+        pipeline = running.pipeline;
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
+        if (running != null) {
+            running.close();
         }
     }
 
