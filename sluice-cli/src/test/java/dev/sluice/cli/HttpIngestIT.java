@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.kafka.ClientDefaults;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.SourceDef;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,9 +18,15 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,5 +179,53 @@ class HttpIngestIT {
         assertThat(streamEndOffset())
                 .as("nothing of a refused request is written")
                 .isEqualTo(before);
+    }
+
+    static String orderAt(Instant t) {
+        return order("").replaceFirst("\"created_at\":\"[^\"]+\"", "\"created_at\":\"" + t + "\"");
+    }
+
+    @Test
+    void anEventMoreThanAnHourAheadIsRefusedNamingTheTimeField() throws Exception {
+        Instant now = Instant.now();
+        String body =
+                "[" + orderAt(now.plus(Duration.ofMinutes(61))) + "," + orderAt(now.plus(Duration.ofMinutes(59))) + "]";
+        HttpResponse<String> r = post("orders", body, "application/json");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(207);
+        JsonNode ahead = json(r).get("results").get(0);
+        assertThat(ahead.get("status").asText()).isEqualTo("refused");
+        JsonNode error = ahead.get("errors").get(0);
+        assertThat(error.get("field").asText()).isEqualTo("created_at");
+        assertThat(error.get("rule").asText()).isEqualTo("time");
+        assertThat(error.get("message").asText()).contains("more than 60 minutes in the future");
+        assertThat(json(r).get("results").get(1).get("status").asText()).isEqualTo("accepted");
+    }
+
+    @Test
+    void aKafkaEventWithoutIdGetsAnIdDerivedFromItsPosition() throws Exception {
+        String topic = pipeline.sources().values().stream()
+                .filter(x -> x instanceof SourceDef.Kafka)
+                .map(x -> ((SourceDef.Kafka) x).topic())
+                .findFirst()
+                .orElseThrow();
+        RecordMetadata at;
+        try (var p = new KafkaProducer<>(
+                ClientDefaults.producer(runtime.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            at = p.send(new ProducerRecord<>(topic, order("").getBytes(StandardCharsets.UTF_8)))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        // the id is the name-based UUID (v3) of "topic/partition@offset": the same message always gets the same id
+        String id = UUID.nameUUIDFromBytes(
+                        (topic + "/" + at.partition() + "@" + at.offset()).getBytes(StandardCharsets.UTF_8))
+                .toString();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (storedWithId(id) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(storedWithId(id))
+                .as("raw rows with the id derived from the position")
+                .isEqualTo(1);
     }
 }
