@@ -1,7 +1,7 @@
 // The pipeline page: sources → streams → views → sinks as four columns of boxes joined by arrows,
 // each box showing its live numbers from GET /v1/stats (refreshed every second).
 
-import { el, fmtCount, fmtIsoDuration, fmtMillis, fmtRate, fmtSeconds, fmtTime, setChildren, svg } from './util.js';
+import { el, fmtCount, fmtIsoDuration, fmtMillis, fmtRate, fmtSeconds, fmtTime, rateBasis, setChildren, svg } from './util.js';
 
 /** Nodes and edges from the metadata, completed by whatever GET /v1/stats knows. */
 function model(meta, stats) {
@@ -33,7 +33,13 @@ function model(meta, stats) {
   return { sources, streams, views, sinks, edges };
 }
 
-const stat = (label, value, cls, key) => el('div', { class: `stat ${cls || ''}`, 'data-stat': key || label }, el('span', { class: 'k' }, label), el('span', { class: 'v' }, value));
+const stat = (label, value, cls, key, attrs) => el('div', { class: `stat ${cls || ''}`, 'data-stat': key || label, ...attrs }, el('span', { class: 'k' }, label), el('span', { class: 'v' }, value));
+
+/** A rate, with what it is computed from in its tooltip and data attributes. */
+const rateStat = (x) => stat('rate', fmtRate(x.rate), '', 'rate', rateBasis(x.rate_window));
+
+/** The lag: amber once an event has waited a sampling interval (about a second), red when the view is stale. */
+const lagStat = (x, stale) => stat('lag', `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`, stale ? 'bad' : x.lag_seconds > 0 ? 'warn' : '', 'lag', { 'data-events': x.lag_events, 'data-seconds': x.lag_seconds });
 
 function sourceBox(s) {
   return el(
@@ -42,7 +48,7 @@ function sourceBox(s) {
     el('div', { class: 'node-title' }, s.name, el('span', { class: 'tag' }, s.type || 'source')),
     s.topic ? stat('topic', s.topic) : null,
     s.events !== undefined ? stat('events', fmtCount(s.events)) : null,
-    s.rate !== undefined ? stat('rate', fmtRate(s.rate)) : null,
+    s.rate !== undefined ? rateStat(s) : null,
     s.rate_target !== undefined ? stat('target rate', fmtRate(s.rate_target)) : null,
   );
 }
@@ -56,8 +62,8 @@ function streamBox(s, x, pipelineDlq) {
     { class: 'node stream', href: `#/stream/${encodeURIComponent(s.name)}`, 'data-node': `stream:${s.name}` },
     el('div', { class: 'node-title' }, s.name, el('span', { class: 'tag' }, 'stream')),
     stat('events', fmtCount(x.events)),
-    stat('rate', fmtRate(x.rate)),
-    stat('lag', `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`, x.lag_events > 0 ? 'warn' : ''),
+    rateStat(x),
+    lagStat(x, false),
     stat(x.dlq !== undefined ? 'DLQ' : 'DLQ (pipeline)', fmtCount(dlq), dlq > 0 ? 'bad' : '', 'dlq'),
     stat('late', fmtCount(x.late), x.late > 0 ? 'warn' : ''),
   );
@@ -72,8 +78,8 @@ function viewBox(v, x, metaView) {
     { class: `node view${x.stale ? ' is-stale' : ''}`, href: `#/view/${encodeURIComponent(v.name)}`, 'data-node': `view:${v.name}` },
     el('div', { class: 'node-title' }, v.name, el('span', { class: 'tag' }, window), x.stale ? el('span', { class: 'badge stale' }, 'STALE') : null),
     stat('updates', fmtCount(x.updates)),
-    stat('rate', fmtRate(x.rate)),
-    stat('lag', `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`, x.stale ? 'bad' : x.lag_events > 0 ? 'warn' : ''),
+    rateStat(x),
+    lagStat(x, x.stale),
     stat('latency p50', fmtMillis(lat.p50)),
     stat('latency p99', fmtMillis(lat.p99)),
     stat('watermark', x.watermark ? fmtTime(x.watermark) : '–'),

@@ -2,7 +2,7 @@
 // a field table), its live numbers, recent events sampled live (GET /v1/streams/<s>/recent) and
 // its dead letters with their reasons (GET /v1/dlq).
 
-import { el, every, fmtCount, fmtIsoDuration, fmtRate, fmtSeconds, fmtValue, getJson, setChildren } from './util.js';
+import { el, every, fmtCount, fmtIsoDuration, fmtRate, fmtSeconds, fmtValue, getJson, rateBasis, setChildren } from './util.js';
 
 const RECENT_EVERY_MS = 2000;
 const DLQ_EVERY_MS = 4000;
@@ -54,7 +54,9 @@ export function renderStream(root, ctx, name) {
     if (!x) return;
     numbers.events.textContent = fmtCount(x.events);
     numbers.rate.textContent = fmtRate(x.rate);
+    numbers.rate.title = rateBasis(x.rate_window).title ?? '';
     numbers.lag.textContent = `${fmtCount(x.lag_events)} ev · ${fmtSeconds(x.lag_seconds)}`;
+    numbers.lag.className = x.lag_seconds > 0 ? 'warn' : '';
     const dlq = x.dlq !== undefined ? x.dlq : s.dlq; // per stream, or the pipeline's
     numbers.dlq.textContent = fmtCount(dlq);
     numbers.dlq.className = dlq > 0 ? 'bad' : '';

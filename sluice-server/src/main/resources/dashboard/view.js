@@ -189,7 +189,7 @@ export function renderView(root, ctx, name, params) {
     if (msg.lag) {
       panel.lag.textContent = fmtSeconds(msg.lag.seconds);
       panel.lagEvents.textContent = `${fmtCount(msg.lag.events)} event(s) not yet consumed`;
-      panel.lag.className = msg.stale ? 'bad' : msg.lag.events > 0 ? 'warn' : '';
+      panel.lag.className = msg.stale ? 'bad' : msg.lag.seconds > 0 ? 'warn' : '';
       staleText.textContent = `lag ${fmtSeconds(msg.lag.seconds)} (${fmtCount(msg.lag.events)} events waiting) is over the view's SLA${state.slaMs !== undefined ? ` of ${fmtMillis(state.slaMs)}` : ''}: the numbers below may be behind.`;
     }
     if (msg.watermark) {

@@ -162,7 +162,7 @@ public final class SluiceRuntime implements AutoCloseable {
             bootstrap = options.externalKafka();
         }
         admin = Admin.create(ClientDefaults.admin(bootstrap));
-        observability = new Observability(pipeline, admin, options.clock());
+        observability = new Observability(pipeline, admin, bootstrap, options.clock());
         PipelineMetrics metrics = observability.metrics();
         createTopics();
         registry = SchemaRegistry.start(bootstrap, options.registryTopic(), Duration.ofSeconds(30));

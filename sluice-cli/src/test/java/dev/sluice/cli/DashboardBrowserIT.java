@@ -21,12 +21,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.logging.Level;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +38,6 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
@@ -47,7 +49,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard in a real browser (headless Chromium from Debian's {@code chromium} and {@code
  * chromium-driver}) against the ecommerce example: posted orders show up in the view page's table
  * and chart, pushed live; holding the processor makes the stale marker appear once the lag passes
- * the view's SLA (2 s here), and resuming makes it go away with the new totals in the table.
+ * the view's SLA (2 s here), and resuming makes it go away with the new totals in the table. The pipeline graph
+ * then shows the exact counts posted (events, dead letters, late events), the stream's rate over a burst of a
+ * known size after ten quiet seconds, and a caught-up pipeline's lag as exactly 0 in the normal colour.
+ *
+ * <p>Every read of the page is one script run in the page ({@link #inPage}): the dashboard re-renders its nodes
+ * every second, so finding an element and then reading it in a second WebDriver call can meet a node that has
+ * been replaced (StaleElementReferenceException). Anything the browser logs as an error fails the test.
  *
  * <p>With {@code -Dsluice.screenshots=true} the screenshots of the pipeline, view and stream pages
  * are written to {@code docs/screenshots/} (the ones docs/dashboard.md shows); otherwise to {@code
@@ -106,16 +114,26 @@ class DashboardBrowserIT {
         return new ChromeDriver(o);
     }
 
+    /** The browser's console: printed, and any error (level SEVERE) fails the test. */
+    @AfterEach
+    void noBrowserErrors() {
+        if (driver == null) {
+            return;
+        }
+        List<LogEntry> errors = new ArrayList<>();
+        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+            System.out.println("browser: " + e);
+            if (e.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                errors.add(e);
+            }
+        }
+        assertThat(errors).as("errors in the browser console").isEmpty();
+    }
+
     @AfterAll
     static void stop() {
         if (driver != null) {
-            try {
-                for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-                    System.out.println("browser: " + e);
-                }
-            } finally {
-                driver.quit();
-            }
+            driver.quit();
         }
         if (runtime != null) {
             runtime.close();
@@ -131,12 +149,13 @@ class DashboardBrowserIT {
 
         // some history for the other groups, so the chart and the graph have something to show, and
         // dead letters for the graph and the stream page
-        post(backdrop(now));
+        List<ObjectNode> backdrop = backdrop(now);
+        post(backdrop);
         poison();
 
         driver.get(base + "#/view/" + VIEW);
         WebDriverWait wait = new WebDriverWait(driver, WAIT);
-        wait.until(d -> text(d, By.id("live-connection")).equals("live"));
+        wait.until(d -> text(d, "live-connection").equals("live"));
 
         // three paid orders (and one that is only placed, which the view's filter drops) in this minute
         List<ObjectNode> first = List.of(
@@ -151,56 +170,112 @@ class DashboardBrowserIT {
         wait.withMessage("a chart point of 3 orders at " + Instant.ofEpochMilli(window))
                 .until(d -> chartHas(d, window, 3));
         assertThat(measure(driver, key, "buyers")).isEqualTo("2");
-        assertThat(driver.findElement(By.id("stale-marker")).isDisplayed()).isFalse();
+        // the backdrop may have waited longer than the SLA on a loaded machine: not stale once processed
+        wait.withMessage("no stale marker once the posted orders are processed")
+                .until(d -> staleMarker(d) == Marker.HIDDEN);
         screenshot("dashboard-view.png");
 
         // hold the processor: what is posted now waits in Kafka, the lag passes the 2 s SLA
         assertThat(admin("pause").statusCode()).isEqualTo(200);
-        post(List.of(order("b1", "u4", "5", "paid", window + 4), order("b2", "u5", "4.5", "paid", window + 5)));
-        wait.withMessage("the stale marker while the processor is held")
-                .until(d -> d.findElement(By.id("stale-marker")).isDisplayed());
-        assertThat(classes(driver.findElement(By.id("stale-marker")))).contains("stale");
+        List<ObjectNode> held =
+                List.of(order("b1", "u4", "5", "paid", window + 4), order("b2", "u5", "4.5", "paid", window + 5));
+        post(held);
+        wait.withMessage("the stale marker, shown with class stale, while the processor is held")
+                .until(d -> staleMarker(d) == Marker.STALE);
         screenshot("dashboard-view-stale.png");
 
         assertThat(admin("resume").statusCode()).isEqualTo(200);
         wait.withMessage("the stale marker gone and the new totals after resuming")
-                .until(d -> !d.findElement(By.id("stale-marker")).isDisplayed()
+                .until(d -> staleMarker(d) == Marker.HIDDEN
                         && measure(d, key, "orders").equals("5")
                         && new BigDecimal(measure(d, key, "gmv")).compareTo(new BigDecimal("70.25")) == 0);
-        assertThat(classes(driver.findElement(By.id("stale-marker")))).doesNotContain("stale");
         wait.until(d -> chartHas(d, window, 5));
 
         // a filter on a group field reconnects with ?country=SE: only that group is left
         driver.findElement(By.cssSelector("#view-filter input[name=country]")).sendKeys("SE");
         driver.findElement(By.cssSelector("#view-filter button[type=submit]")).click();
         wait.until(d -> d.getCurrentUrl().endsWith("?country=SE")
-                && text(d, By.id("live-connection")).equals("live")
+                && text(d, "live-connection").equals("live")
                 && measure(d, key, "orders").equals("5")
-                && d.findElements(By.cssSelector("#view-table tbody tr")).stream()
-                        .allMatch(tr -> tr.getAttribute("data-key").endsWith("|SE|SEK")));
+                && onlyRowsOf(d, "|SE|SEK"));
 
-        // the pipeline graph: every node, live numbers
+        // the pipeline graph: every node, the exact counts of what was posted
         driver.get(base + "#/");
-        wait.withMessage("the graph with live counts on the stream and view nodes, and arrows")
-                .until(d -> isPositive(nodeStat(d, "stream:orders", "events"))
-                        && isPositive(nodeStat(d, "view:" + VIEW, "updates"))
-                        && isPositive(nodeStat(d, "stream:orders", "dlq"))
-                        && !d.findElements(By.cssSelector("[data-node='sink:store']"))
-                                .isEmpty()
-                        && d.findElements(By.cssSelector("svg.edges path.edge")).size() >= 4);
+        long posted = backdrop.size() + first.size() + held.size();
+        // arrows: the two sources to the stream, the stream to the view, the stream and the view to the store
+        wait.withMessage("the graph with " + posted + " events on the stream, 2 dead letters, 2 late, 5 arrows")
+                .until(d -> {
+                    Map<String, Object> g = graph(d);
+                    return value(g, "stream:orders", "events").equals(fmtCount(posted))
+                            && value(g, "stream:orders", "dlq").equals("2")
+                            && value(g, "stream:orders", "late").equals("2")
+                            && g.containsKey("sink:store")
+                            && ((Number) g.get("edges")).intValue() == 5;
+                });
         screenshot("dashboard-graph.png");
 
-        // the stream page: schema, recent events sampled live, dead letters with their reasons
+        // the stream's rate: once ten seconds passed without events it reads 0; then a burst of a known size is
+        // the only thing in the window, so the window holds exactly that many events and the rate is their number
+        // over the window's seconds (at least ten)
+        wait.withTimeout(Duration.ofSeconds(60))
+                .withMessage("a stream rate of 0 over at least 10 s without events")
+                .until(d -> {
+                    Map<String, Object> rate = stat(graph(d), "stream:orders", "rate");
+                    return rate != null
+                            && "0".equals(rate.get("events"))
+                            && Double.parseDouble((String) rate.get("seconds")) >= 10;
+                });
+        assertThat(value(graph(driver), "stream:orders", "rate")).isEqualTo("0.0/s");
+        List<ObjectNode> burst = burst(37, System.currentTimeMillis());
+        post(burst);
+        Map<String, Object> rate = wait.withTimeout(WAIT)
+                .withMessage("the stream's rate window holding exactly the " + burst.size() + " events of the burst")
+                .until(d -> {
+                    Map<String, Object> r = stat(graph(d), "stream:orders", "rate");
+                    return r != null && String.valueOf(burst.size()).equals(r.get("events")) ? r : null;
+                });
+        double seconds = Double.parseDouble((String) rate.get("seconds"));
+        assertThat(seconds).as("the rate's window").isGreaterThanOrEqualTo(10);
+        assertThat(rate.get("value")).isEqualTo(String.format(Locale.ROOT, "%.1f/s", burst.size() / seconds));
+
+        // caught up: no event waits, shown in the normal colour on the stream and on the view
+        long total = posted + burst.size();
+        wait.withMessage("all " + total + " events processed: lag 0 ev · 0 s, not coloured, on stream and view")
+                .until(d -> {
+                    Map<String, Object> g = graph(d);
+                    return value(g, "stream:orders", "events").equals(fmtCount(total))
+                            && caughtUp(stat(g, "stream:orders", "lag"))
+                            && caughtUp(stat(g, "view:" + VIEW, "lag"));
+                });
+        // each view update carries at least one new event of a row: at least one per row, at most one per event
+        long rows = rowsOf(backdrop, first, held, burst);
+        long counted = paid(backdrop, first, held, burst);
+        wait.withMessage("view updates between " + rows + " (rows) and " + counted + " (paid events)")
+                .until(d -> {
+                    String v = value(graph(d), "view:" + VIEW, "updates").replace(",", "");
+                    return v.matches("\\d+") && Long.parseLong(v) >= rows && Long.parseLong(v) <= counted;
+                });
+
+        // the stream page: schema, recent events sampled live, the two dead letters with their reasons
         driver.get(base + "#/stream/orders");
-        wait.withMessage("recent events and dead letters on the stream page")
-                .until(d -> !d.findElements(By.cssSelector("#stream-schema tr[data-field=amount]"))
-                                .isEmpty()
-                        && !d.findElements(By.cssSelector("#recent-events table tbody tr"))
-                                .isEmpty()
-                        && !d.findElements(By.cssSelector("#dlq-entries table tbody tr"))
-                                .isEmpty());
-        assertThat(text(driver, By.id("dlq-entries"))).contains("exclusiveMinimum");
+        wait.withMessage("recent events and the two dead letters on the stream page")
+                .until(d -> {
+                    Map<String, Object> p = streamPage(d);
+                    return Boolean.TRUE.equals(p.get("schema"))
+                            && ((Number) p.get("recent")).intValue() > 0
+                            && ((Number) p.get("dlq")).intValue() == 2;
+                });
+        assertThat(text(driver, "dlq-entries")).contains("exclusiveMinimum");
         screenshot("dashboard-stream.png");
+    }
+
+    static boolean caughtUp(Map<String, Object> lag) {
+        return lag != null
+                && "0".equals(lag.get("events"))
+                && "0".equals(lag.get("seconds"))
+                && lag.get("value").equals("0 ev · 0 s")
+                && !((List<?>) lag.get("classes")).contains("warn")
+                && !((List<?>) lag.get("classes")).contains("bad");
     }
 
     // ---- the data
@@ -246,6 +321,53 @@ class DashboardBrowserIT {
         return out;
     }
 
+    /** {@code n} paid orders of one group, all at {@code time}. */
+    static List<ObjectNode> burst(int n, long time) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ObjectNode o = order("burst" + i, "u" + (i % 7), "3", "paid", time);
+            o.put("country", "DE");
+            o.put("currency", "EUR");
+            out.add(o);
+        }
+        return out;
+    }
+
+    /**
+     * Paid orders (the view's filter) within the grace period: all but the backdrop's two hours-late ones, which go
+     * to the late topic instead of a view update.
+     */
+    @SafeVarargs
+    static List<ObjectNode> counted(List<ObjectNode>... lists) {
+        long horizon = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        List<ObjectNode> out = new ArrayList<>();
+        for (List<ObjectNode> l : lists) {
+            for (ObjectNode o : l) {
+                if (o.get("status").asText().equals("paid")
+                        && Instant.parse(o.get("created_at").asText()).toEpochMilli() > horizon) {
+                    out.add(o);
+                }
+            }
+        }
+        return out;
+    }
+
+    @SafeVarargs
+    static long paid(List<ObjectNode>... lists) {
+        return counted(lists).size();
+    }
+
+    /** The view's rows (minute, country, currency) the counted orders fall into. */
+    @SafeVarargs
+    static long rowsOf(List<ObjectNode>... lists) {
+        return counted(lists).stream()
+                .map(o -> Math.floorDiv(
+                                Instant.parse(o.get("created_at").asText()).toEpochMilli(), 60_000L) + "|"
+                        + o.get("country").asText() + "|" + o.get("currency").asText())
+                .distinct()
+                .count();
+    }
+
     static String amount(Random random) {
         return new BigDecimal(500 + random.nextInt(15_000)).movePointLeft(2).toPlainString();
     }
@@ -288,33 +410,100 @@ class DashboardBrowserIT {
         }
     }
 
-    // ---- reading the page
+    // ---- reading the page: each read is one script in the page, so no re-render comes between find and read
 
-    static String text(WebDriver d, By by) {
-        List<WebElement> found = d.findElements(by);
-        return found.isEmpty() ? "" : found.get(0).getText().trim();
+    static Object inPage(WebDriver d, String script, Object... args) {
+        return ((JavascriptExecutor) d).executeScript(script, args);
     }
 
-    static List<String> classes(WebElement e) {
-        String c = e.getAttribute("class");
-        return c == null ? List.of() : List.of(c.trim().split("\\s+"));
+    /** The text of the element with this id, "" when there is none. */
+    static String text(WebDriver d, String id) {
+        return (String)
+                inPage(d, "const e = document.getElementById(arguments[0]); return e ? e.textContent.trim() : '';", id);
     }
 
-    /** The value of a number on a node of the pipeline graph, "" when not shown. */
-    static String nodeStat(WebDriver d, String node, String stat) {
-        return text(d, By.cssSelector("[data-node='" + node + "'] [data-stat='" + stat + "'] .v"));
+    enum Marker {
+        HIDDEN,
+        STALE,
+        /** shown without the class, or hidden with it: the page contradicts itself */
+        INCONSISTENT
     }
 
-    static boolean isPositive(String count) {
-        String digits = count.replace(",", "");
-        return digits.matches("\\d+") && Long.parseLong(digits) > 0;
+    static Marker staleMarker(WebDriver d) {
+        String s = (String) inPage(
+                d,
+                "const e = document.getElementById('stale-marker');"
+                        + "const shown = !!e && !e.hidden && e.getClientRects().length > 0;"
+                        + "const stale = !!e && e.classList.contains('stale');"
+                        + "return shown && stale ? 'STALE' : !shown && !stale ? 'HIDDEN' : 'INCONSISTENT';");
+        return Marker.valueOf(s);
+    }
+
+    /** Whether the view table has rows and every row's key ends with {@code suffix}. */
+    static boolean onlyRowsOf(WebDriver d, String suffix) {
+        return Boolean.TRUE.equals(inPage(
+                d,
+                "const keys = [...document.querySelectorAll('#view-table tbody tr')].map(tr => tr.dataset.key || '');"
+                        + "return keys.length > 0 && keys.every(k => k.endsWith(arguments[0]));",
+                suffix));
+    }
+
+    /**
+     * The pipeline graph at one instant: node id to stat name to {value, classes, events, seconds} (the last two
+     * from the stat's data attributes, null when absent), and "edges" to the number of arrows.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> graph(WebDriver d) {
+        return (Map<String, Object>) inPage(
+                d,
+                "const out = {edges: document.querySelectorAll('svg.edges path.edge').length};"
+                        + "for (const n of document.querySelectorAll('[data-node]')) {"
+                        + "  const stats = {};"
+                        + "  for (const s of n.querySelectorAll('[data-stat]')) {"
+                        + "    stats[s.dataset.stat] = {value: s.querySelector('.v')?.textContent.trim() ?? '',"
+                        + "      classes: [...s.classList], events: s.dataset.events ?? null,"
+                        + "      seconds: s.dataset.seconds ?? null};"
+                        + "  }"
+                        + "  out[n.dataset.node] = stats;"
+                        + "}"
+                        + "return out;");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> stat(Map<String, Object> graph, String node, String stat) {
+        Map<String, Object> stats = (Map<String, Object>) graph.get(node);
+        return stats == null ? null : (Map<String, Object>) stats.get(stat);
+    }
+
+    /** The shown value of a stat of a graph node, "" when not shown. */
+    static String value(Map<String, Object> graph, String node, String stat) {
+        Map<String, Object> s = stat(graph, node, stat);
+        return s == null ? "" : (String) s.get("value");
+    }
+
+    static String fmtCount(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    /** The stream page at one instant: whether the schema lists amount, and the rows of recent events and DLQ. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> streamPage(WebDriver d) {
+        return (Map<String, Object>) inPage(
+                d,
+                "return {schema: !!document.querySelector('#stream-schema tr[data-field=amount]'),"
+                        + "recent: document.querySelectorAll('#recent-events table tbody tr').length,"
+                        + "dlq: document.querySelectorAll('#dlq-entries table tbody tr').length};");
     }
 
     /** The raw value of a measure in the row with this key, "" when the row is not shown. */
     static String measure(WebDriver d, String key, String measure) {
-        List<WebElement> cells = d.findElements(
-                By.cssSelector("#view-table tr[data-key='" + key + "'] td[data-measure='" + measure + "']"));
-        return cells.isEmpty() ? "" : cells.get(0).getAttribute("data-value");
+        return (String) inPage(
+                d,
+                "const c = document.querySelector(`#view-table tr[data-key=\"${CSS.escape(arguments[0])}\"]"
+                        + " td[data-measure=\"${CSS.escape(arguments[1])}\"]`);"
+                        + "return c ? (c.getAttribute('data-value') ?? '') : '';",
+                key,
+                measure);
     }
 
     /** Whether the chart has a point (x = window start in epoch ms, y = the first measure). */

@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.kafka.metrics.ConsumerLag;
 import dev.sluice.kafka.metrics.PipelineMetrics;
+import dev.sluice.kafka.metrics.WaitingRecords;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.ViewDef;
@@ -34,13 +35,14 @@ public final class Observability implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry;
     private final PipelineMetrics metrics;
+    private final WaitingRecords waiting;
     private final ConsumerLag lag;
     private final Clock clock;
     private JvmGcMetrics gc;
     private Thread sampler;
     private volatile boolean running = true;
 
-    public Observability(Pipeline pipeline, Admin admin, Clock clock) {
+    public Observability(Pipeline pipeline, Admin admin, String bootstrap, Clock clock) {
         this.clock = clock;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("pipeline", pipeline.name());
@@ -52,7 +54,8 @@ public final class Observability implements AutoCloseable {
                 groups.add(sinkGroup(pipeline, s.name()));
             }
         }
-        this.lag = new ConsumerLag(admin, groups, clock);
+        this.waiting = new WaitingRecords(bootstrap);
+        this.lag = new ConsumerLag(admin, waiting, groups, clock);
         // every component shows its whole set from the start, not only once it counted something
         pipeline.sources().keySet().forEach(metrics::source);
         pipeline.streams().keySet().forEach(metrics::stream);
@@ -220,5 +223,6 @@ public final class Observability implements AutoCloseable {
             gc.close();
         }
         registry.close();
+        waiting.close();
     }
 }

@@ -6,33 +6,33 @@ import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.EventTime;
+import dev.sluice.server.live.LiveHub;
+import dev.sluice.server.live.Rate;
 import dev.sluice.sources.http.HttpIngest;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** {@code GET /v1/stats}: counts, rates and lag for each node of the pipeline graph (see docs/live.md). */
 final class Stats {
-    private static final long WINDOW_MS = 10_000;
-    /** Per counter name: recent (time, value) samples, for rates over the last ten seconds. */
-    private static final Map<String, Deque<long[]>> HISTORY = new ConcurrentHashMap<>();
+    /**
+     * Per counter read live here (HTTP source, view updates): its samples, taken on each request. A stream's
+     * events are counted by the lag probe, so its rate comes from the probe's samples ({@link LiveHub#streamRate}).
+     */
+    private static final Map<String, Rate> LIVE_COUNTERS = new ConcurrentHashMap<>();
 
     private Stats() {}
 
-    static double rate(String name, long value) {
-        long now = System.currentTimeMillis();
-        Deque<long[]> d = HISTORY.computeIfAbsent(name, x -> new ArrayDeque<>());
-        synchronized (d) {
-            d.addLast(new long[] {now, value});
-            while (d.size() > 2 && d.peekFirst()[0] < now - WINDOW_MS) {
-                d.pollFirst();
-            }
-            long[] first = d.peekFirst();
-            double seconds = (now - first[0]) / 1000.0;
-            return seconds <= 0 ? 0 : Math.max(0, (value - first[1]) / seconds);
-        }
+    private static Rate.Window sampled(String name, long value) {
+        Rate r = LIVE_COUNTERS.computeIfAbsent(name, x -> new Rate());
+        r.sample(System.currentTimeMillis(), value);
+        return r.window();
+    }
+
+    /** {@code rate} (per second) and {@code rate_window}, the events and seconds it is computed from. */
+    private static void putRate(Map<String, Object> m, Rate.Window w) {
+        m.put("rate", w.perSecond());
+        m.put("rate_window", Map.of("events", w.events(), "seconds", w.seconds()));
     }
 
     static Map<String, Object> of(Pipeline p, HttpIngest ingest, SluiceServer.Live live) {
@@ -48,7 +48,7 @@ final class Stats {
                     m.put("type", "http");
                     long n = ingest.accepted(h.stream());
                     m.put("events", n);
-                    m.put("rate", rate(p.name() + "/source/" + s.name(), n));
+                    putRate(m, sampled(p.name() + "/source/" + s.name(), n));
                 }
                 case SourceDef.Kafka k -> {
                     m.put("type", "kafka");
@@ -67,7 +67,7 @@ final class Stats {
             Map<String, Object> m = new LinkedHashMap<>();
             long n = hub.streamEvents().getOrDefault(s.name(), 0L);
             m.put("events", n);
-            m.put("rate", rate(p.name() + "/stream/" + s.name(), n));
+            putRate(m, hub.streamRate(s.name()));
             long lagEvents = 0;
             double lagSeconds = 0;
             for (ViewDef v : p.viewsOf(s.name())) {
@@ -87,7 +87,7 @@ final class Stats {
             m.put("from", v.from());
             long n = hub.updates(v.name());
             m.put("updates", n);
-            m.put("rate", rate(p.name() + "/view/" + v.name(), n));
+            putRate(m, sampled(p.name() + "/view/" + v.name(), n));
             var lag = hub.lagOf(v.name());
             m.put("lag_events", lag.events());
             m.put("lag_seconds", lag.seconds());

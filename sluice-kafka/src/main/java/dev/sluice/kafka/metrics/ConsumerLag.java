@@ -1,6 +1,7 @@
 package dev.sluice.kafka.metrics;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,13 +12,18 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Consumer lag per group, topic and partition, the way {@code kafka-consumer-groups.sh --describe} computes it:
- * the group's committed offsets and the partitions' latest offsets, both from the broker. Adds an estimate of
+ * Consumer lag per group, topic and partition: the group's committed offset and the partition's log end offset as
+ * {@code kafka-consumer-groups.sh --describe} shows them, and as the lag the records still to read (committed
+ * records up to the last stable offset, counted by {@link WaitingRecords}), so transaction markers are not lag and a
+ * caught-up group reads 0. Where no transaction marker or aborted record lies in between, the lag equals Kafka's
+ * tool's (log end minus committed offset). Adds an estimate of
  * the lag in seconds: Kafka does not record when a record was appended (record timestamps are event times
  * here), so each call samples the log end offsets with the wall clock, and the oldest uncommitted record is
  * taken to have arrived by the first sample whose end offset passed the committed offset. Call {@link #sample}
@@ -26,11 +32,13 @@ import org.apache.kafka.common.TopicPartition;
 public final class ConsumerLag {
     /** One group's position on one partition. */
     public record PartitionLag(
-            String group, String topic, int partition, long currentOffset, long logEndOffset, double lagSeconds) {
-        public long lag() {
-            return Math.max(0, logEndOffset - currentOffset);
-        }
-    }
+            String group,
+            String topic,
+            int partition,
+            long currentOffset,
+            long logEndOffset,
+            long lag,
+            double lagSeconds) {}
 
     private record Sample(long atMs, long endOffset) {}
 
@@ -38,14 +46,16 @@ public final class ConsumerLag {
     private static final int MAX_SAMPLES = 3_600;
 
     private final Admin admin;
+    private final WaitingRecords waiting;
     private final List<String> groups;
     private final Clock clock;
     private final Map<TopicPartition, Deque<Sample>> history = new HashMap<>();
     private volatile List<PartitionLag> latest = List.of();
     private volatile Map<TopicPartition, Long> latestEnds = Map.of();
 
-    public ConsumerLag(Admin admin, List<String> groups, Clock clock) {
+    public ConsumerLag(Admin admin, WaitingRecords waiting, List<String> groups, Clock clock) {
         this.admin = admin;
+        this.waiting = waiting;
         this.groups = List.copyOf(groups);
         this.clock = clock;
     }
@@ -73,8 +83,13 @@ public final class ConsumerLag {
         }
         long now = clock.millis();
         Map<TopicPartition, Long> ends = new HashMap<>();
+        Map<TopicPartition, Long> stable = new HashMap<>();
         if (!ask.isEmpty()) {
             admin.listOffsets(ask).all().get(10, TimeUnit.SECONDS).forEach((tp, r) -> ends.put(tp, r.offset()));
+            admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .all()
+                    .get(10, TimeUnit.SECONDS)
+                    .forEach((tp, r) -> stable.put(tp, r.offset()));
         }
         Map<TopicPartition, Long> oldestCommitted = new HashMap<>();
         committed.values().forEach(m -> m.forEach((tp, o) -> oldestCommitted.merge(tp, o.offset(), Math::min)));
@@ -91,14 +106,21 @@ public final class ConsumerLag {
                 d.pollFirst();
             }
         }
+        Map<String, Map<TopicPartition, Long>> records = new HashMap<>();
+        for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> g : committed.entrySet()) {
+            Map<TopicPartition, Long> from = new HashMap<>();
+            g.getValue().forEach((tp, o) -> from.put(tp, o.offset()));
+            records.put(g.getKey(), waiting.count(from, stable, Duration.ofSeconds(2)));
+        }
         List<PartitionLag> out = new ArrayList<>();
         committed.forEach((g, m) -> m.forEach((tp, o) -> {
             Long end = ends.get(tp);
             if (end == null) {
                 return;
             }
+            long lag = records.get(g).getOrDefault(tp, 0L);
             double seconds = 0;
-            if (end > o.offset()) {
+            if (lag > 0) {
                 for (Sample s : history.get(tp)) {
                     if (s.endOffset() > o.offset()) {
                         seconds = (now - s.atMs()) / 1000.0;
@@ -106,7 +128,7 @@ public final class ConsumerLag {
                     }
                 }
             }
-            out.add(new PartitionLag(g, tp.topic(), tp.partition(), o.offset(), end, seconds));
+            out.add(new PartitionLag(g, tp.topic(), tp.partition(), o.offset(), end, lag, seconds));
         }));
         out.sort(Comparator.comparing(PartitionLag::group)
                 .thenComparing(PartitionLag::topic)

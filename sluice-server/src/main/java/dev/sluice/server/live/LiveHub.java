@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.kafka.ClientDefaults;
 import dev.sluice.kafka.metrics.PipelineMetrics;
+import dev.sluice.kafka.metrics.WaitingRecords;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.EventTime;
@@ -65,6 +66,7 @@ public final class LiveHub implements AutoCloseable {
     private final Clock clock;
     private final Settings settings;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final WaitingRecords waiting;
     private final LagProbe lag;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final Map<String, Deque<Message>> replay = new HashMap<>();
@@ -106,7 +108,8 @@ public final class LiveHub implements AutoCloseable {
         this.store = store;
         this.clock = clock;
         this.settings = settings;
-        this.lag = new LagProbe(admin, pipeline, clock);
+        this.waiting = new WaitingRecords(bootstrap);
+        this.lag = new LagProbe(admin, waiting, pipeline, clock);
         for (ViewDef v : pipeline.views().values()) {
             replay.put(v.name(), new ArrayDeque<>());
             seq.put(v.name(), new AtomicLong());
@@ -449,6 +452,11 @@ public final class LiveHub implements AutoCloseable {
         return lag.streamEvents();
     }
 
+    /** What a stream's rate is computed from: its events over the last ten seconds of lag samples. */
+    public Rate.Window streamRate(String stream) {
+        return lag.streamRate(stream);
+    }
+
     /** Committed records in the dead-letter topic or a late topic (counted by reading them). */
     public long topicRecords(String topic) {
         AtomicLong n = records.get(topic);
@@ -489,8 +497,10 @@ public final class LiveHub implements AutoCloseable {
         }
         try {
             tail.join(5_000);
+            ticker.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        waiting.close();
     }
 }
