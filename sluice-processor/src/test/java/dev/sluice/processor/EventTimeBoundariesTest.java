@@ -61,7 +61,15 @@ class EventTimeBoundariesTest {
                 "2026-11/25T17:03:39Z",
                 "2026-11-25T17-03:39Z",
                 "2026-11-25T17:03-39Z",
-                "2026-11-25T17:03:9Z"
+                "2026-11-25T17:03:9Z",
+                // a non-digit in each field (a letter sorts above '9', a space below '0')
+                "202a-11-25T17:03:39Z",
+                "2026-1a-25T17:03:39Z",
+                "2026-11-2aT17:03:39Z",
+                "2026-11-25T1a:03:39Z",
+                "2026-11-25T17:0a:39Z",
+                "2026-11-25T17:03:3 Z",
+                " 026-11-25T17:03:39Z"
             })
     void anythingOffTheCommonShapesIsLeftToTheFormatter(String t) {
         assertThat(EventTime.parseFast(t)).isEqualTo(Long.MIN_VALUE);

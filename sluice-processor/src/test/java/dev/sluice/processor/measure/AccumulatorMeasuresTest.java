@@ -135,6 +135,44 @@ class AccumulatorMeasuresTest {
     }
 
     @Test
+    void integersOfEveryJavaTypeSumToAnIntegerAndHugeOnesStayExact() {
+        for (Object three : List.of(3, 3L, (short) 3, BigInteger.valueOf(3))) {
+            Accumulator a = new Accumulator(List.of(new MeasureDef("total", Kind.SUM, "amount")));
+            a.add(event(three, null));
+            assertThat(a.exactSum(0)).as(three.getClass().getSimpleName()).isEqualTo(new BigDecimal("3"));
+        }
+        Accumulator a = new Accumulator(List.of(new MeasureDef("total", Kind.SUM, "amount")));
+        a.add(event(BigInteger.TWO.pow(70).add(BigInteger.ONE), null));
+        assertThat(a.exactSum(0)).isEqualTo(new BigDecimal("1180591620717411303425"));
+    }
+
+    @Test
+    void onlyQuantileMeasuresKeepASketch() {
+        // one measure holding 2: format 1, version 8, measures 2, count 8, scale 4, length 2 + unscaled 1,
+        // min 8, max 8 = 42 bytes, then the HLL blob's length (-1: none) and the KLL blob's length and bytes
+        List<MeasureDef> sum = List.of(new MeasureDef("total", Kind.SUM, "amount"));
+        Accumulator a = new Accumulator(sum);
+        a.add(event(2, null));
+        byte[] b = a.toBytes();
+        assertThat(b).hasSize(50);
+        assertThat(java.nio.ByteBuffer.wrap(b, 42, 8).getInt()).isEqualTo(-1);
+        assertThat(java.nio.ByteBuffer.wrap(b, 46, 4).getInt())
+                .as("no KLL sketch")
+                .isEqualTo(-1);
+        for (Kind q : List.of(Kind.P50, Kind.P95, Kind.P99)) {
+            List<MeasureDef> one = List.of(new MeasureDef("q", q, "amount"));
+            Accumulator p = new Accumulator(one);
+            p.add(event(2, null));
+            assertThat(p.results().get("q")).as(q.name()).isEqualTo(2.0);
+            byte[] pb = p.toBytes();
+            assertThat(java.nio.ByteBuffer.wrap(pb, 42, 8).getInt()).isEqualTo(-1);
+            assertThat(java.nio.ByteBuffer.wrap(pb, 46, 4).getInt())
+                    .as(q.name())
+                    .isEqualTo(pb.length - 50);
+        }
+    }
+
+    @Test
     void nonNumbersAndNonFiniteNumbersAreRefusedNamingTheMeasure() {
         Accumulator a = new Accumulator(List.of(new MeasureDef("total", Kind.SUM, "amount")));
         assertThatThrownBy(() -> a.add(event("12", null)))

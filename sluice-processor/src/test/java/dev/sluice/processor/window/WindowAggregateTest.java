@@ -207,6 +207,36 @@ class WindowAggregateTest {
     }
 
     @Test
+    void aRecordTheAggregateCannotReadIsDeadLetteredAndCounted() {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        WindowAggregate a =
+                new WindowAggregate(MINUTES, "rows", "marks", new dev.sluice.kafka.metrics.PipelineMetrics(registry));
+        a.init(context);
+        byte[] garbage = "{\"id\":\"a\"}".getBytes(StandardCharsets.UTF_8);
+        a.process(new Record<>(new byte[0], garbage, T0));
+        a.process(prepared("b", T0, 1));
+        var forwarded = context.forwarded();
+        assertThat(forwarded).hasSize(2);
+        assertThat(forwarded.get(0).record().value().target()).isEqualTo(Routed.Target.DLQ);
+        assertThat(forwarded.get(0).record().value().bytes()).isEqualTo(garbage);
+        assertThat(forwarded.get(1).record().value().target()).isEqualTo(Routed.Target.VIEW);
+        var tags = new String[] {"component", "view", "name", "v"};
+        assertThat(registry.get("sluice.errors")
+                        .tags(tags)
+                        .tag("stage", "process")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("sluice.events.emitted").tags(tags).counter().count())
+                .isEqualTo(1);
+        var timer = registry.get("sluice.view.processing").tag("view", "v").timer();
+        assertThat(timer.count()).isEqualTo(2);
+        assertThat(timer.max(java.util.concurrent.TimeUnit.SECONDS))
+                .as("each event's time, not a clock reading")
+                .isLessThan(60);
+    }
+
+    @Test
     void aWindowlessRowIsNeverLate() {
         ViewDef total = view(null);
         WindowAggregate a = start(total);
