@@ -38,7 +38,9 @@ public final class ViewTruth {
         final long windowEnd;
         final List<Object> group;
         long count;
+        /** Sums and value counts by measure name; extremes and distinct values by field (repeats change nothing). */
         final Map<String, BigDecimal> sum = new LinkedHashMap<>();
+
         final Map<String, Double> min = new LinkedHashMap<>();
         final Map<String, Double> max = new LinkedHashMap<>();
         final Map<String, Long> n = new LinkedHashMap<>();
@@ -94,8 +96,9 @@ public final class ViewTruth {
                 }
                 switch (m.kind()) {
                     case SUM, AVG -> {
-                        r.sum.merge(m.field(), new BigDecimal(v.toString()), BigDecimal::add);
-                        r.n.merge(m.field(), 1L, Long::sum);
+                        // by measure name: a sum and an avg of one field must not add the value twice
+                        r.sum.merge(m.name(), new BigDecimal(v.toString()), BigDecimal::add);
+                        r.n.merge(m.name(), 1L, Long::sum);
                     }
                     case MIN -> r.min.merge(m.field(), ((Number) v).doubleValue(), Math::min);
                     case MAX -> r.max.merge(m.field(), ((Number) v).doubleValue(), Math::max);
@@ -134,14 +137,14 @@ public final class ViewTruth {
             for (MeasureDef m : view.measures()) {
                 switch (m.kind()) {
                     case COUNT -> row.put(m.name(), r.count);
-                    case SUM -> row.put(m.name(), r.sum.getOrDefault(m.field(), BigDecimal.ZERO));
+                    case SUM -> row.put(m.name(), r.sum.getOrDefault(m.name(), BigDecimal.ZERO));
                     case AVG -> {
-                        long n = r.n.getOrDefault(m.field(), 0L);
+                        long n = r.n.getOrDefault(m.name(), 0L);
                         row.put(
                                 m.name(),
                                 n == 0
                                         ? null
-                                        : r.sum.get(m.field())
+                                        : r.sum.get(m.name())
                                                 .divide(BigDecimal.valueOf(n), java.math.MathContext.DECIMAL64));
                     }
                     case MIN -> row.put(m.name(), r.min.get(m.field()));
