@@ -223,6 +223,8 @@ class ClickHouseSinkIT {
         Path data = dir.resolve(unique + "-data");
         Path truth = dir.resolve(unique + "-truth.json");
         ClickHouseStore ch;
+        ClickHouseHttp sql = new ClickHouseHttp("http://127.0.0.1:" + clickhouse.port(), db, "default", "");
+        Set<String> acceptedIds;
         try (SluiceRuntime rt = start(file, data)) {
             ch = new ClickHouseStore(
                     rt.pipeline(), (SinkDef.ClickHouse) rt.pipeline().sinks().get("warehouse"));
@@ -237,8 +239,9 @@ class ClickHouseSinkIT {
                     .isPositive();
 
             // the query API reads ClickHouse, and it equals the views in SQL over the accepted events
-            try (SqlTruth sql = SqlTruth.load(accepted(truth), "event_id")) {
-                sql.assertViews(rt.httpPort(), rt.pipeline().views().keySet());
+            try (SqlTruth t = SqlTruth.load(accepted(truth), "event_id")) {
+                t.assertViews(rt.httpPort(), rt.pipeline().views().keySet());
+                acceptedIds = t.ids();
             }
             // and sluice verify (exact by default) agrees, against loadgen's truth and against a recompute
             LoadgenVerifyIT.Run verify = LoadgenVerifyIT.verifyEventually("--url", url, "--truth", truth.toString());
@@ -248,6 +251,7 @@ class ClickHouseSinkIT {
                     .as("recomputed from ClickHouse's raw events")
                     .isZero();
             awaitSameAnswers(rt, ch);
+            assertStoredOnce(sql, acceptedIds);
             assertSameRollup(rt);
             JsonNode all = OrdersScenario.JSON.readTree(get(rt.httpPort(), "/v1/views/gmv_by_country"));
             // what the dashboard loads before its live feed (GET /v1/views) comes from ClickHouse
@@ -289,13 +293,7 @@ class ClickHouseSinkIT {
         }
 
         // a crash after batches were written but before they were confirmed: only 'pending' progress is left
-        ClickHouseHttp sql = new ClickHouseHttp("http://127.0.0.1:" + clickhouse.port(), db, "default", "");
-        Set<String> acceptedIds;
-        try (SqlTruth t = SqlTruth.load(accepted(truth), "event_id")) {
-            acceptedIds = t.ids();
-        }
         long distinct = acceptedIds.size();
-        assertStoredOnce(sql, acceptedIds);
         sql.query("CREATE TABLE _progress_left AS _sluice_progress");
         sql.query("INSERT INTO _progress_left SELECT * FROM _sluice_progress WHERE state = 'pending'");
         sql.query("DROP TABLE _sluice_progress");

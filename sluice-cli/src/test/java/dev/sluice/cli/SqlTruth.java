@@ -265,7 +265,11 @@ final class SqlTruth implements AutoCloseable {
     }
 
     private static String key(ViewSql v, Object windowStartMs, Map<String, ?> row) {
-        StringBuilder b = new StringBuilder(v.windowed() ? String.valueOf(windowStartMs) : "-");
+        StringBuilder b = new StringBuilder(
+                v.windowed()
+                        ? Instant.ofEpochMilli(((Number) windowStartMs).longValue())
+                                .toString()
+                        : "-");
         for (String g : v.groupBy()) {
             b.append('|').append(row.get(g));
         }
