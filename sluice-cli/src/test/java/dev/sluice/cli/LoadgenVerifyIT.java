@@ -26,9 +26,11 @@ import picocli.CommandLine;
 /**
  * The smaller version of the 1-million-event acceptance run: each example's scenario, with duplicates,
  * out-of-order, late, too-late and malformed events injected, sent by {@code sluice loadgen} to a running
- * pipeline; {@code sluice verify} then finds every view equal to the ground truth, both the one loadgen wrote
- * and the one recomputed from the raw events in the store. A truth that differs makes verify fail, naming the
- * window and the measure.
+ * pipeline. Every view then equals the same view computed in SQL by an in-memory DuckDB over the events loadgen
+ * says were accepted ({@link SqlTruth}: no Sluice code in that oracle), and {@code sluice verify}, exact by
+ * default, finds the same against loadgen's truth and against the recompute from the raw events in the store. A
+ * truth that differs by one event's worth (far under the old 0.1 % tolerance) makes verify fail, naming the window
+ * and the measure, and so does a distinct count beyond the HLL bound.
  */
 class LoadgenVerifyIT {
     @TempDir
@@ -130,7 +132,9 @@ class LoadgenVerifyIT {
                     "--rate",
                     "4000",
                     "--truth",
-                    truth.toString());
+                    truth.toString(),
+                    "--accepted",
+                    ClickHouseSinkIT.accepted(truth).toString());
             assertThat(load.exit()).as(load.out()).isZero();
             assertThat(load.out()).contains("sent 4,000").contains("ground truth written");
             var t = OrdersScenario.JSON.readTree(truth.toFile());
@@ -149,6 +153,16 @@ class LoadgenVerifyIT {
             Run verify = verifyEventually("--url", url, "--truth", truth.toString());
             assertThat(verify.exit()).as(verify.out()).isZero();
             assertThat(verify.out()).contains("verify: OK").doesNotContain("FAILED");
+            // and the oracle: the views in SQL over what was accepted
+            try (SqlTruth sql = SqlTruth.load(ClickHouseSinkIT.accepted(truth), "event_id")) {
+                assertThat((long) sql.ids().size())
+                        .as("unique accepted events, counted by the oracle")
+                        .isEqualTo(OrdersScenario.JSON
+                                .readTree(truth.toFile())
+                                .path("unique_events")
+                                .asLong());
+                sql.assertViews(rt.httpPort(), rt.pipeline().views().keySet());
+            }
             var m = java.util.regex.Pattern.compile("verify (\\w+): (\\d+) rows expected, (\\d+) stored")
                     .matcher(verify.out());
             int views = 0;
@@ -166,6 +180,12 @@ class LoadgenVerifyIT {
                 assertThat(again.exit()).as(again.out()).isZero();
             }
         }
+    }
+
+    Run verifyAgainst(String url, ObjectNode truth) throws Exception {
+        Path wrong = Files.createTempFile(dir, "wrong", ".json");
+        OrdersScenario.JSON.writeValue(wrong.toFile(), truth);
+        return run(new VerifyCommand(), "--url", url, "--truth", wrong.toString());
     }
 
     @Test
@@ -195,14 +215,48 @@ class LoadgenVerifyIT {
             ObjectNode row = (ObjectNode)
                     t.path("views").path("gmv_by_country").path("rows").get(0);
             row.put("orders", row.get("orders").asLong() + 1);
-            Path wrong = dir.resolve("wrong.json");
-            OrdersScenario.JSON.writeValue(wrong.toFile(), t);
-            Run r = run(new VerifyCommand(), "--url", url, "--truth", wrong.toString());
-            assertThat(r.exit()).isEqualTo(1);
+            Run r = verifyAgainst(url, t);
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
             assertThat(r.out())
                     .contains("window " + row.get("window_start").asText())
                     .contains(" orders: stored ")
                     .contains("verify: FAILED");
+            // one order of 1.00 more in the largest row's gmv: far under 0.1 %, and still a failure
+            t = (ObjectNode) OrdersScenario.JSON.readTree(truth.toFile());
+            ObjectNode largest = null;
+            for (var x : t.path("views").path("gmv_by_country").path("rows")) {
+                if (largest == null
+                        || x.get("gmv").asDouble() > largest.get("gmv").asDouble()) {
+                    largest = (ObjectNode) x;
+                }
+            }
+            java.math.BigDecimal gmv = largest.get("gmv").decimalValue();
+            assertThat(1.0 / gmv.doubleValue())
+                    .as("one order's share of the row")
+                    .isLessThan(0.001);
+            largest.put("gmv", gmv.add(java.math.BigDecimal.ONE));
+            r = verifyAgainst(url, t);
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
+            assertThat(r.out())
+                    .contains("window " + largest.get("window_start").asText())
+                    .contains(" gmv: stored ")
+                    .contains("FAILED (exact)");
+            // distinct buyers beyond the HLL bound (3 standard errors of lgK 12: ±5 % of 200) fail too
+            t = (ObjectNode) OrdersScenario.JSON.readTree(truth.toFile());
+            ObjectNode most = null;
+            for (var x : t.path("views").path("gmv_by_country").path("rows")) {
+                if (most == null
+                        || x.get("buyers").asLong() > most.get("buyers").asLong()) {
+                    most = (ObjectNode) x;
+                }
+            }
+            most.put("buyers", most.get("buyers").asLong() * 2 + 10);
+            r = verifyAgainst(url, t);
+            assertThat(r.exit()).as(r.out()).isEqualTo(1);
+            assertThat(r.out())
+                    .contains("window " + most.get("window_start").asText())
+                    .contains(" buyers: stored ")
+                    .contains("beyond the HLL bound");
         }
     }
 }

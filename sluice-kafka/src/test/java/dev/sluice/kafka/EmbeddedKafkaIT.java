@@ -50,7 +50,7 @@ class EmbeddedKafkaIT {
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(ClientDefaults.producer(kafka.bootstrapServers()))) {
             for (int i = 0; i < 10; i++) {
                 p.send(new ProducerRecord<>(topic, bytes("k" + i), bytes("v" + i)))
-                        .get();
+                        .get(30, TimeUnit.SECONDS);
             }
         }
         List<String> got = consume(kafka.bootstrapServers(), SharedKafka.uniqueName("g"), topic, 10);
@@ -139,7 +139,7 @@ class EmbeddedKafkaIT {
             try (KafkaProducer<byte[], byte[]> p =
                     new KafkaProducer<>(ClientDefaults.producer(kafka.bootstrapServers()))) {
                 for (int i = 0; i < 5; i++) {
-                    p.send(new ProducerRecord<>(topic, bytes("r" + i))).get();
+                    p.send(new ProducerRecord<>(topic, bytes("r" + i))).get(30, TimeUnit.SECONDS);
                 }
             }
             try (KafkaConsumer<byte[], byte[]> consumer =

@@ -60,7 +60,7 @@ class StreamsEosIT {
             try (KafkaProducer<byte[], byte[]> prod =
                     new KafkaProducer<>(ClientDefaults.producer(kafka.bootstrapServers()))) {
                 for (String k : List.of("a", "b", "a", "a")) {
-                    prod.send(new ProducerRecord<>(in, bytes(k), bytes("x"))).get();
+                    prod.send(new ProducerRecord<>(in, bytes(k), bytes("x"))).get(30, TimeUnit.SECONDS);
                 }
             }
             List<String> got = new ArrayList<>();

@@ -330,8 +330,12 @@ class RegistryApiIT {
                             "b-value", dev.sluice.schema.compat.SchemaType.AVRO, record("B" + i), List.of()));
                 }
             });
-            ta.join();
-            tb.join();
+            assertThat(ta.join(java.time.Duration.ofSeconds(60)))
+                    .as("writer A done")
+                    .isTrue();
+            assertThat(tb.join(java.time.Duration.ofSeconds(60)))
+                    .as("writer B done")
+                    .isTrue();
             assertThat(idsA).hasSize(8).doesNotHaveDuplicates();
             assertThat(idsB).hasSize(8).doesNotHaveDuplicates();
             assertThat(idsA).doesNotContainAnyElementsOf(idsB);

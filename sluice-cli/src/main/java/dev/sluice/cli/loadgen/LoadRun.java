@@ -77,6 +77,7 @@ final class LoadRun {
     private final AtomicLong failed = new AtomicLong();
     private final Map<Kind, AtomicLong> injected = new EnumMap<>(Kind.class);
     private final List<String> sourceTimeFields;
+    private AcceptedLog accepted;
 
     LoadRun(Scenario scenario, EventSource source, Target target, PrintStream out) {
         this.scenario = scenario;
@@ -92,6 +93,54 @@ final class LoadRun {
 
     Truth truth() {
         return truth;
+    }
+
+    /** Also writes each accepted event to {@code log}. */
+    void acceptedTo(AcceptedLog log) {
+        this.accepted = log;
+    }
+
+    /**
+     * The events the target accepted that keep the contract, one JSON object a line in the order the answers came,
+     * duplicates included: the raw input for checking the views with another tool than Sluice's own truth.
+     */
+    static final class AcceptedLog implements AutoCloseable {
+        private final java.io.BufferedWriter out;
+
+        private AcceptedLog(java.io.BufferedWriter out) {
+            this.out = out;
+        }
+
+        /** A log to {@code file}, or one that writes nothing when file is null. */
+        static AcceptedLog to(java.nio.file.Path file) throws java.io.IOException {
+            if (file == null) {
+                return new AcceptedLog(null);
+            }
+            java.nio.file.Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            return new AcceptedLog(java.nio.file.Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+        }
+
+        synchronized void write(JsonNode event) {
+            if (out == null) {
+                return;
+            }
+            try {
+                out.write(event.toString());
+                out.write('\n');
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public synchronized void close() throws java.io.IOException {
+            if (out != null) {
+                out.close();
+            }
+        }
     }
 
     /** Sends {@code events} events (or for {@code duration} when events is 0). */
@@ -185,6 +234,9 @@ final class LoadRun {
                 acked.incrementAndGet();
                 if (g.valid()) {
                     truth.accepted(g.id(), g.event());
+                    if (accepted != null) {
+                        accepted.write(g.event());
+                    }
                 }
             } else {
                 refused.incrementAndGet();

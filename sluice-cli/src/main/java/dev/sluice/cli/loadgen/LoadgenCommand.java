@@ -50,6 +50,13 @@ public final class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--truth", paramLabel = "FILE", description = "write the expected rows of the stream's views here")
     Path truthFile;
 
+    @Option(
+            names = "--accepted",
+            paramLabel = "FILE",
+            description = "write every accepted event that keeps the contract here, one JSON object a line,"
+                    + " duplicates included (to check the views with another tool)")
+    Path acceptedFile;
+
     PrintStream out = System.out;
     PrintStream err = System.err;
 
@@ -128,8 +135,13 @@ public final class LoadgenCommand implements Callable<Integer> {
                 theSeed,
                 Instant.ofEpochMilli(startMs));
         LoadRun run = new LoadRun(s, new EventSource(s, theSeed, theRate, startMs), target, out);
-        try (target) {
+        try (target;
+                LoadRun.AcceptedLog accepted = LoadRun.AcceptedLog.to(acceptedFile)) {
+            run.acceptedTo(accepted);
             summary = run.run(n, n > 0 ? null : d);
+        }
+        if (acceptedFile != null) {
+            out.println("loadgen: accepted events written to " + acceptedFile);
         }
         Map<String, Object> m = summary.toMap();
         out.printf(

@@ -67,7 +67,9 @@ public final class LocalServers {
     /**
      * ClickHouse with its HTTP interface on the returned port (a minimal config of its own, in {@code dir}). Its
      * {@code max_query_size} is a quarter of the default, 64 KiB, so a statement that grows with a batch fails here
-     * rather than in production.
+     * rather than in production. It never merges parts (no merge may exceed 1 byte; the part limits are raised to
+     * match), so a row inserted twice into a ReplacingMergeTree stays visible to {@code count()} without
+     * {@code FINAL}: a test can tell a sink that inserts each row once from one whose duplicates a merge hides.
      */
     public static Server clickhouse(Path dir) throws Exception {
         Path bin = need("/usr/sbin/clickhouse-server", "clickhouse-server");
@@ -90,6 +92,11 @@ public final class LocalServers {
                   <default_profile>default</default_profile>
                   <default_database>default</default_database>
                   <mark_cache_size>536870912</mark_cache_size>
+                  <merge_tree>
+                    <max_bytes_to_merge_at_max_space_in_pool>1</max_bytes_to_merge_at_max_space_in_pool>
+                    <parts_to_delay_insert>100000</parts_to_delay_insert>
+                    <parts_to_throw_insert>100000</parts_to_throw_insert>
+                  </merge_tree>
                 </yandex>
                 """.formatted(d, http, tcp));
         Files.writeString(dir.resolve("users.xml"), """

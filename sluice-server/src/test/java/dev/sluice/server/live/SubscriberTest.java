@@ -22,7 +22,9 @@ class SubscriberTest {
         @Override
         public void send(Message m) throws Exception {
             firstSend.countDown();
-            release.await();
+            if (!release.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("held channel never released (closed) within 60 s");
+            }
             sent.add(m);
         }
 
