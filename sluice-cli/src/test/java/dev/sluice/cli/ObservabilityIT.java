@@ -430,7 +430,9 @@ class ObservabilityIT {
             assertThat(awaitPrometheus(api, lagQuery, v -> v == 0, home)).isZero();
         } finally {
             p.destroy();
-            p.waitFor();
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("prometheus stops")
+                    .isTrue();
         }
     }
 
