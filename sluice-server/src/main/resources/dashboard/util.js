@@ -97,7 +97,7 @@ export function fmtRate(v) {
 /** A rate's basis ({events, seconds} from GET /v1/stats) as a tooltip and data attributes. */
 export function rateBasis(w) {
   if (!w) return {};
-  return { title: `${fmtCount(w.events)} events in the last ${fmtSeconds(w.seconds)}`, 'data-events': w.events, 'data-seconds': w.seconds };
+  return { title: `${fmtCount(w.events)} events in the last ${Number(w.seconds).toFixed(1)} s`, 'data-events': w.events, 'data-seconds': w.seconds };
 }
 
 /** Seconds as "0 s", "0.25 s", "12 s", "3 min 4 s", "2 h 5 min". */

@@ -274,7 +274,7 @@ public final class ThroughputHarness {
 
     // ---------------------------------------------------------------- Sluice
 
-    /** The larger of the processor's and the sink's lag (offsets, all their input topics), from /v1/lag. */
+    /** The larger of the processor's and the sink's lag (all their input topics), from /v1/lag. */
     long lag(SluiceChild s) throws Exception {
         HttpResponse<String> r = http.send(
                 HttpRequest.newBuilder(URI.create(s.base + "/v1/lag"))
@@ -292,8 +292,8 @@ public final class ThroughputHarness {
      * Each rate of the ladder for a step: orders produced to the stream topic (as HTTP ingest writes them after
      * validation) at that rate; the rate holds when the producer kept the rate, and at the end of the step the lag
      * is under five seconds' worth of events and did not grow by more than half a second's worth over the last
-     * third. (Lag counts offsets of all a group's input topics, transaction markers included, so a group keeping
-     * up shows some.) Stops at the first rate that does not hold.
+     * third. (Lag counts the records of all a group's input topics not yet committed, so a group keeping up shows
+     * some: those between two commits.) Stops at the first rate that does not hold.
      */
     Map<String, Object> ladder(SluiceChild s, Path scenario) throws Exception {
         List<Map<String, Object>> steps = new ArrayList<>();

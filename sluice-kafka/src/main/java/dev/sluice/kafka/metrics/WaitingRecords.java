@@ -24,13 +24,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * processed offset + 1, so mid-flow a repartition partition shows a marker or two of lag.
  *
  * <p>Reading costs what it reads, so a partition is counted exactly only while its offset gap is at most
- * {@link #EXACT_UP_TO}; above that (a consumer clearly behind) the offset difference stands in, markers included.
+ * {@link #EXACT_UP_TO}, near zero, where a marker decides between "caught up" and "behind"; above that (a consumer
+ * clearly behind) the offset difference stands in, markers included.
  * A partition not read to the end within the timeout (broker slow) also falls back to its offset difference.
  * One instance owns one consumer without a group (it never commits); calls are serialised.
  */
 public final class WaitingRecords implements AutoCloseable {
     /** Largest offset gap of a partition that is counted record by record. */
-    public static final long EXACT_UP_TO = 1_000;
+    public static final long EXACT_UP_TO = 100;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
 
