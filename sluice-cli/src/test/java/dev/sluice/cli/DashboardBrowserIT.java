@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.kafka.ClientDefaults;
-import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.pipeline.PipelineLoader;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,6 +67,7 @@ class DashboardBrowserIT {
     @TempDir
     static Path dir;
 
+    static RunningPipeline running;
     static SluiceRuntime runtime;
     static Pipeline pipeline;
     static ChromeDriver driver;
@@ -80,23 +78,14 @@ class DashboardBrowserIT {
         assertThat(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER)))
                 .as("headless Chromium and its driver: apt-get install chromium chromium-driver")
                 .isTrue();
-        String name = SharedKafka.uniqueName("dash");
-        Path file = OrdersScenario.copyExample(dir.resolve("pipeline"), name);
-        String yaml = Files.readString(file);
-        String view = "\n  " + VIEW + ":\n    from: orders\n";
-        assertThat(yaml).contains(view);
-        Files.writeString(file, yaml.replace(view, view + "    sla: 2s\n"));
-        pipeline = PipelineLoader.withSystemEnv().load(file);
-        runtime = SluiceRuntime.start(
-                pipeline,
-                new SluiceRuntime.Options(
-                        dir.resolve("data"),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        SharedKafka.get().bootstrapServers(),
-                        Clock.systemUTC()));
-        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        running = RunningPipeline.start(
+                dir,
+                "dash",
+                RunningPipeline.replacing(
+                        "\n  " + VIEW + ":\n    from: orders\n", "\n  " + VIEW + ":\n    from: orders\n    sla: 2s\n"),
+                o -> o);
+        runtime = running.runtime;
+        pipeline = running.pipeline;
         driver = startBrowser();
     }
 
@@ -106,7 +95,17 @@ class DashboardBrowserIT {
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM);
         o.addArguments(
-                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,900");
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--window-size=1400,900",
+                // no calls home: the machine's network is closed, and refused connections only add noise
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         o.setCapability("goog:loggingPrefs", logs);
@@ -135,8 +134,8 @@ class DashboardBrowserIT {
         if (driver != null) {
             driver.quit();
         }
-        if (runtime != null) {
-            runtime.close();
+        if (running != null) {
+            running.close();
         }
     }
 
