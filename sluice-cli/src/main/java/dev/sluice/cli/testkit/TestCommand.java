@@ -40,7 +40,10 @@ public final class TestCommand implements Callable<Integer> {
             return 2;
         }
         if (files.isEmpty()) {
-            System.err.println(path + ": no *" + TestFile.SUFFIX + " files");
+            System.err.println(path + ": no *" + TestFile.SUFFIX + " files"
+                    + (Files.isDirectory(path) || path.getFileName().toString().endsWith(TestFile.SUFFIX)
+                            ? ""
+                            : " name this pipeline in its folder"));
             return 2;
         }
         PipelineLoader loader = PipelineLoader.withSystemEnv();

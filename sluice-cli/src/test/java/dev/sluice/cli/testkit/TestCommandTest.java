@@ -95,6 +95,11 @@ class TestCommandTest {
         Result r = sluiceTest(dir.resolve("pipeline.yaml"));
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).endsWith("5 passed, 0 failed\n");
+
+        Path other = Files.copy(dir.resolve("pipeline.yaml"), dir.resolve("pipeline-other.yaml"));
+        Result none = sluiceTest(other);
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains(other + ": no *_test.yaml files name this pipeline in its folder");
     }
 
     @Test
