@@ -81,7 +81,7 @@ class TestCommandTest {
     void everyExampleTestPasses() throws Exception {
         Path examples = Path.of("..", "examples");
         Result r = sluiceTest(examples);
-        assertThat(r.out()).endsWith("14 passed, 0 failed\n");
+        assertThat(r.out()).endsWith("15 passed, 0 failed\n");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(testFilesUnder(examples)).isEqualTo(4);
         for (String example : List.of("ecommerce", "fintech", "fraud", "iot")) {
@@ -94,7 +94,7 @@ class TestCommandTest {
         ecommerce();
         Result r = sluiceTest(dir.resolve("pipeline.yaml"));
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).endsWith("5 passed, 0 failed\n");
+        assertThat(r.out()).endsWith("6 passed, 0 failed\n");
 
         Path other = Files.copy(dir.resolve("pipeline.yaml"), dir.resolve("pipeline-other.yaml"));
         Result none = sluiceTest(other);
@@ -116,8 +116,8 @@ class TestCommandTest {
                         + " gmv_by_country: row {window_start: 2026-11-24T10:00:00Z, country: DE, currency: EUR,"
                         + " orders: 4, gmv: 35.5, buyers: 2}: orders expected 4, got 3, gmv expected 35.5, got"
                         + " 35.75\n")
-                .contains("FAIL  " + test + " (5 cases)")
-                .endsWith("4 passed, 1 failed\n");
+                .contains("FAIL  " + test + " (6 cases)")
+                .endsWith("5 passed, 1 failed\n");
     }
 
     @Test
@@ -136,7 +136,7 @@ class TestCommandTest {
                         + " orders: 1}\n")
                 .contains(test + ":" + view + c + "unexpected row {window_start: 2026-11-24T10:00:00Z, country: FR,"
                         + " currency: EUR, orders: 1, gmv: 7.0, buyers: 1}\n")
-                .endsWith("4 passed, 1 failed\n");
+                .endsWith("5 passed, 1 failed\n");
     }
 
     private static int firstLine(Path file, String text) throws Exception {
@@ -250,9 +250,9 @@ class TestCommandTest {
         int column = lineOf(test, "gvm: 1");
         int columnCol = Files.readAllLines(test).get(column - 1).indexOf("gvm") + 1;
         assertThat(r.err())
-                .contains(test + ":" + view + ":7: cases[1].expect.gmv_by_countyr: unknown view 'gmv_by_countyr'"
+                .contains(test + ":" + view + ":7: cases[2].expect.gmv_by_countyr: unknown view 'gmv_by_countyr'"
                         + " (did you mean 'gmv_by_country'?)")
-                .contains(test + ":" + stream + ":7: cases[2].input.order: unknown stream 'order' (did you mean"
+                .contains(test + ":" + stream + ":7: cases[3].input.order: unknown stream 'order' (did you mean"
                         + " 'orders'?) (streams: orders)")
                 .contains(test + ":" + column + ":" + columnCol + ": cases[0].expect.gmv_by_country[2].gvm: view"
                         + " 'gmv_by_country' has no column 'gvm' (did you mean 'gmv'?)");
