@@ -130,7 +130,7 @@ final class Expectations {
             } else {
                 left.remove(same);
                 failures.add(prefix + row.line() + p + "row " + row.text() + ": "
-                        + String.join(", ", differences(row, same, view)));
+                        + String.join("; ", differences(row, same, view)));
             }
         }
         for (Map<String, Object> s : left) {

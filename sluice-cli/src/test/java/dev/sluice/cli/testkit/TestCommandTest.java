@@ -114,7 +114,7 @@ class TestCommandTest {
         assertThat(r.out())
                 .contains(test + ":" + line + ": case 'paid orders per minute, by country and currency': view"
                         + " gmv_by_country: row {window_start: 2026-11-24T10:00:00Z, country: DE, currency: EUR,"
-                        + " orders: 4, gmv: 35.5, buyers: 2}: orders expected 4, got 3, gmv expected 35.5, got"
+                        + " orders: 4, gmv: 35.5, buyers: 2}: orders expected 4, got 3; gmv expected 35.5, got"
                         + " 35.75\n")
                 .contains("FAIL  " + test + " (6 cases)")
                 .endsWith("5 passed, 1 failed\n");
