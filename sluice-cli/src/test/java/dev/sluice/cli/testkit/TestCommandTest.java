@@ -243,6 +243,7 @@ class TestCommandTest {
                 "    input:\n      order:\n        - {event_id: e1, order_id: o1,"
                         + " user_id: u1, country: DE, currency: EUR, amount: 10, ");
         replace(test, "orders: 1, gmv: 1, buyers: 1}", "orders: 1, gvm: 1, buyers: 1}");
+        replace(test, "    description: sums", "    descripton: sums");
         Result r = sluiceTest(test);
         assertThat(r.exit()).isEqualTo(2);
         int view = lineOf(test, "gmv_by_countyr:");
@@ -255,7 +256,9 @@ class TestCommandTest {
                 .contains(test + ":" + stream + ":7: cases[3].input.order: unknown stream 'order' (did you mean"
                         + " 'orders'?) (streams: orders)")
                 .contains(test + ":" + column + ":" + columnCol + ": cases[0].expect.gmv_by_country[2].gvm: view"
-                        + " 'gmv_by_country' has no column 'gvm' (did you mean 'gmv'?)");
+                        + " 'gmv_by_country' has no column 'gvm' (did you mean 'gmv'?)")
+                .contains(test + ":" + lineOf(test, "descripton:") + ":5: cases[1].descripton: unknown key 'descripton'"
+                        + " (did you mean 'description'?)");
         assertThat(r.out()).contains("ERROR " + test).endsWith("0 passed, 0 failed\n");
     }
 
