@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -29,6 +30,12 @@ import picocli.CommandLine.Parameters;
 public final class TestCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", defaultValue = ".", description = "a folder, a test file or a pipeline file")
     Path path;
+
+    @Option(
+            names = {"-c", "--case"},
+            paramLabel = "TEXT",
+            description = "run only the cases whose name contains TEXT")
+    String only;
 
     @Override
     public Integer call() throws IOException {
@@ -63,8 +70,14 @@ public final class TestCommand implements Callable<Integer> {
                     unreadable = true;
                     continue;
                 }
+                List<TestFile.Case> cases = tests.cases().stream()
+                        .filter(c -> only == null || c.name().contains(only))
+                        .toList();
+                if (cases.isEmpty()) {
+                    continue;
+                }
                 int failedBefore = failed;
-                for (TestFile.Case c : tests.cases()) {
+                for (TestFile.Case c : cases) {
                     Path caseDir = Files.createTempDirectory(work, "case");
                     List<String> failures;
                     try {
@@ -80,11 +93,15 @@ public final class TestCommand implements Callable<Integer> {
                         failures.forEach(System.out::println);
                     }
                 }
-                System.out.println((failed == failedBefore ? "ok    " : "FAIL  ") + f + " ("
-                        + tests.cases().size() + (tests.cases().size() == 1 ? " case" : " cases") + ")");
+                System.out.println((failed == failedBefore ? "ok    " : "FAIL  ") + f + " (" + cases.size()
+                        + (cases.size() == 1 ? " case" : " cases") + ")");
             }
         } finally {
             deleteTree(work);
+        }
+        if (only != null && passed + failed == 0 && !unreadable) {
+            System.err.println(path + ": no case name contains '" + only + "'");
+            return 2;
         }
         System.out.printf("(%.1f s)%n", (System.nanoTime() - started) / 1e9);
         System.out.println(passed + " passed, " + failed + " failed");

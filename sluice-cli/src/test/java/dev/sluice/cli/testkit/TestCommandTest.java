@@ -25,7 +25,7 @@ class TestCommandTest {
 
     private record Result(int exit, String out, String err) {}
 
-    private static Result sluiceTest(Path path) {
+    private static Result sluiceTest(Path path, String... options) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -33,7 +33,11 @@ class TestCommandTest {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute("test", path.toString());
+            String[] args = new String[options.length + 2];
+            args[0] = "test";
+            System.arraycopy(options, 0, args, 1, options.length);
+            args[args.length - 1] = path.toString();
+            int exit = new CommandLine(new Main()).execute(args);
             return new Result(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -90,11 +94,18 @@ class TestCommandTest {
     }
 
     @Test
-    void aPipelineFileRunsTheTestsNamingIt() throws Exception {
+    void aPipelineFileRunsTheTestsNamingItAndCaseSelectsByName() throws Exception {
         ecommerce();
         Result r = sluiceTest(dir.resolve("pipeline.yaml"));
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).endsWith("6 passed, 0 failed\n");
+
+        Result one = sluiceTest(dir.resolve("pipeline.yaml"), "--case", "duplicates");
+        assertThat(one.out()).contains("ok    " + dir.resolve("gmv_test.yaml") + " (1 case)");
+        assertThat(one.out()).endsWith("1 passed, 0 failed\n");
+        Result noCase = sluiceTest(dir.resolve("pipeline.yaml"), "--case", "no such case");
+        assertThat(noCase.exit()).isEqualTo(2);
+        assertThat(noCase.err()).contains(dir.resolve("pipeline.yaml") + ": no case name contains 'no such case'");
 
         Path other = Files.copy(dir.resolve("pipeline.yaml"), dir.resolve("pipeline-other.yaml"));
         Result none = sluiceTest(other);
@@ -109,15 +120,15 @@ class TestCommandTest {
                 + " buyers: 2}";
         replace(test, row, row.replace("orders: 3", "orders: 4").replace("gmv: 35.75", "gmv: 35.5"));
         int line = lineOf(test, "orders: 4, gmv: 35.5");
-        Result r = sluiceTest(test);
+        Result r = sluiceTest(test, "--case", "paid orders per minute");
         assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
         assertThat(r.out())
                 .contains(test + ":" + line + ": case 'paid orders per minute, by country and currency': view"
                         + " gmv_by_country: row {window_start: 2026-11-24T10:00:00Z, country: DE, currency: EUR,"
                         + " orders: 4, gmv: 35.5, buyers: 2}: orders expected 4, got 3; gmv expected 35.5, got"
                         + " 35.75\n")
-                .contains("FAIL  " + test + " (6 cases)")
-                .endsWith("5 passed, 1 failed\n");
+                .contains("FAIL  " + test + " (1 case)")
+                .endsWith("0 passed, 1 failed\n");
     }
 
     @Test
@@ -128,7 +139,7 @@ class TestCommandTest {
         replace(test, fr, "        - {window_start: \"2026-11-24T10:02:00Z\", country: FR, orders: 1}\n");
         int missing = lineOf(test, "10:02:00Z\", country: FR");
         int view = firstLine(test, "gmv_by_country:"); // the first case's
-        Result r = sluiceTest(test);
+        Result r = sluiceTest(test, "--case", "paid orders per minute");
         assertThat(r.exit()).isEqualTo(1);
         String c = ": case 'paid orders per minute, by country and currency': view gmv_by_country: ";
         assertThat(r.out())
@@ -136,7 +147,7 @@ class TestCommandTest {
                         + " orders: 1}\n")
                 .contains(test + ":" + view + c + "unexpected row {window_start: 2026-11-24T10:00:00Z, country: FR,"
                         + " currency: EUR, orders: 1, gmv: 7.0, buyers: 1}\n")
-                .endsWith("5 passed, 1 failed\n");
+                .endsWith("0 passed, 1 failed\n");
     }
 
     private static int firstLine(Path file, String text) throws Exception {
@@ -154,7 +165,7 @@ class TestCommandTest {
         Path test = ecommerce();
         replace(test, "      late: 1\n", "      late: 2\n");
         int line = lineOf(test, "late: 2");
-        Result r = sluiceTest(test);
+        Result r = sluiceTest(test, "--case", "later than grace");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out())
                 .contains(test + ":" + line + ": case 'an order later than grace is still counted once, and routed"
@@ -169,7 +180,7 @@ class TestCommandTest {
                 "amount: 20.25, status: paid, created_at: \"2026-11-24T10:00:40Z\"",
                 "amount: 20.25, status:" + " payd, created_at: \"2026-11-24T10:00:40Z\"");
         int line = lineOf(test, "status: payd");
-        Result r = sluiceTest(test);
+        Result r = sluiceTest(test, "-c", "paid orders per minute");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out())
                 .contains(test + ":" + line + ": case 'paid orders per minute, by country and currency': orders event"
