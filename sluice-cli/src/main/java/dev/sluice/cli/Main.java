@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
             SchemaCommand.class,
             LagCommand.class,
             dev.sluice.cli.loadgen.LoadgenCommand.class,
-            dev.sluice.cli.loadgen.VerifyCommand.class
+            dev.sluice.cli.loadgen.VerifyCommand.class,
+            dev.sluice.cli.testkit.TestCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

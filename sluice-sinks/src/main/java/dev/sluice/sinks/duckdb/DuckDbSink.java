@@ -243,6 +243,17 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         return out;
     }
 
+    /**
+     * Writes one batch of records as a poll would deliver them, in one transaction with their offsets, on a
+     * connection of its own. {@code sluice test} feeds the sink this way, without a broker.
+     */
+    public void writeBatch(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+        try (Connection conn = store.connect()) {
+            conn.setAutoCommit(false);
+            write(conn, records);
+        }
+    }
+
     /** A view row as it will be written. */
     private record Row(
             ViewDef view, long windowStart, long windowEnd, List<Object> group, long watermark, Accumulator state) {
