@@ -28,15 +28,18 @@ started=$(date +%s)
 mvn -B -ntp ${MVN_FLAGS:-} -Pmutation -pl "$(IFS=,; echo "${modules[*]}")" -am test "${skips[@]}"
 took=$(( $(date +%s) - started ))
 
+count() { grep -o "$1" "$2" | wc -l || true; } # grep finds nothing: 0, not an error
+
 echo
 echo "mutation score (killed = detected by a test, timeouts included), $((took / 60)) min $((took % 60)) s:"
 for m in "${modules[@]}"; do
   xml="$m/target/pit-reports/mutations.xml"
   if [ ! -f "$xml" ]; then echo "  $m: no report ($xml)"; continue; fi
-  total=$(grep -o "<mutation " "$xml" | wc -l)
-  killed=$(grep -o "detected='true'" "$xml" | wc -l)
-  survived=$(grep -o "status='SURVIVED'" "$xml" | wc -l)
-  uncovered=$(grep -o "status='NO_COVERAGE'" "$xml" | wc -l)
-  pct=$(( total == 0 ? 0 : killed * 100 / total ))
+  total=$(count "<mutation " "$xml")
+  killed=$(count "detected='true'" "$xml")
+  survived=$(count "status='SURVIVED'" "$xml")
+  uncovered=$(count "status='NO_COVERAGE'" "$xml")
+  pct=$(( total == 0 ? 0 : killed * 1000 / total ))
+  pct="$((pct / 10)).$((pct % 10))"
   echo "  $m: $killed/$total killed ($pct %), $survived survived, $uncovered not covered by any test"
 done

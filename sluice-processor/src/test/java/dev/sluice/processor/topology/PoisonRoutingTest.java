@@ -79,6 +79,23 @@ class PoisonRoutingTest {
     }
 
     @Test
+    void aRecordWithoutAValueIsDeadLetteredAndTheStreamGoesOn() {
+        try (SalesTopology s = new SalesTopology(stateDir, Duration.ofHours(1), view(new LinkedHashMap<>()))) {
+            s.send("a", T0, "DE", 1);
+            s.sendNull(T0);
+            s.send("b", T0 + 1, "DE", 1);
+            List<TestRecord<byte[], byte[]>> dlq = s.dlq();
+            assertThat(dlq).hasSize(1);
+            assertThat(dlq.get(0).value()).isNull();
+            assertThat(DeadLetter.get(dlq.get(0).headers(), DeadLetter.ORIGIN)).isEqualTo("shop.sales/0@1");
+            assertThat(s.view("v")).extracting(ViewRecord::version).containsExactly(1L, 2L);
+            assertThat(s.counter("sluice.events.received", "stream", "sales")).isEqualTo(3);
+            assertThat(s.counter("sluice.errors", "stream", "sales", "stage", "decode"))
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void anEventAViewCannotComputeIsDeadLetteredNamingTheViewAndTheViewGoesOn() throws Exception {
         var vars =
                 Expressions.variablesOf(SalesTopology.sales(Duration.ofHours(1)).schema());

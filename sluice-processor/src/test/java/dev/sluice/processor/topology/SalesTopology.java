@@ -97,6 +97,11 @@ final class SalesTopology implements AutoCloseable {
                 Instant.ofEpochMilli(recordTime)));
     }
 
+    /** Sends a record without a value (a tombstone). */
+    void sendNull(long recordTime) {
+        in.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), null, Instant.ofEpochMilli(recordTime)));
+    }
+
     void send(String id, long t, String country, double amount) {
         sendJson(
                 "{\"id\":\"" + id + "\",\"t\":" + t + ",\"country\":\"" + country + "\",\"amount\":" + amount + "}", t);

@@ -229,6 +229,12 @@ class WindowAggregateTest {
                 .isEqualTo(1);
         assertThat(registry.get("sluice.events.emitted").tags(tags).counter().count())
                 .isEqualTo(1);
+        assertThat(registry.get("sluice.events.discarded")
+                        .tags(tags)
+                        .tag("reason", "invalid")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
         var timer = registry.get("sluice.view.processing").tag("view", "v").timer();
         assertThat(timer.count()).isEqualTo(2);
         assertThat(timer.max(java.util.concurrent.TimeUnit.SECONDS))
