@@ -82,7 +82,13 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
             metrics.discarded(ComponentMetrics.INVALID, 1);
             context.forward(record.withValue(Routed.dlq(record.value()))
                     .withHeaders(DeadLetter.headers(
-                            record.headers(), "process", stream.name(), null, "event", e.getMessage(), origin())));
+                            record.headers(),
+                            "process",
+                            stream.name(),
+                            null,
+                            "event",
+                            e.getMessage() == null ? e.toString() : e.getMessage(),
+                            origin())));
             return;
         }
         long t = event.time();
