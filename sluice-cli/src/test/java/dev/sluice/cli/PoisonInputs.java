@@ -25,6 +25,14 @@ final class PoisonInputs {
      * one its id ({@code null} when the source assigns one).
      */
     record Input(int n, String mutation, byte[] bytes, boolean valid, String id) {
+        /**
+         * Whether the view counts it: a paid order with a 600 KB user id passes the contract, but the record the
+         * view writes for it would exceed Kafka's 1 MB request size, so the processor dead-letters it.
+         */
+        boolean counted() {
+            return valid && !mutation.equals(TOO_LARGE);
+        }
+
         String describe() {
             String text = bytes == null ? "<tombstone>" : new String(bytes, StandardCharsets.UTF_8);
             return "#" + n + " " + mutation + " " + (text.length() > 160 ? text.substring(0, 160) + "…" : text);
@@ -88,6 +96,9 @@ final class PoisonInputs {
             "not-an-object",
             "empty-object");
 
+    /** A valid paid order too large for the processor's own topics (see {@link Input#counted}). */
+    static final String TOO_LARGE = "user-600k-chars-paid";
+
     /** Only over Kafka: messages no HTTP body can be. */
     static final List<String> KAFKA_ONLY = List.of("tombstone", "empty-message", "framed-unknown-schema");
 
@@ -115,6 +126,22 @@ final class PoisonInputs {
         n++;
         if (kafka && random.nextInt(40) == 0) {
             return kafkaOnly(KAFKA_ONLY.get(random.nextInt(KAFKA_ONLY.size())));
+        }
+        if (random.nextInt(500) == 0) {
+            ObjectNode o = order();
+            o.put("status", "paid");
+            o.put("user_id", "u" + "z".repeat(600_000));
+            return new Input(
+                    n,
+                    TOO_LARGE,
+                    o.toString().getBytes(StandardCharsets.UTF_8),
+                    true,
+                    o.get("event_id").asText());
+        }
+        if (random.nextInt(1000) == 0) {
+            ObjectNode o = order();
+            o.put("user_id", "u" + "z".repeat(950_000));
+            return new Input(n, "event-950k-bytes", o.toString().getBytes(StandardCharsets.UTF_8), false, null);
         }
         // half of the inputs are valid, the other half spread over the invalid mutations
         boolean valid = random.nextBoolean();

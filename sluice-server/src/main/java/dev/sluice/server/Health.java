@@ -7,7 +7,7 @@ import java.util.function.Supplier;
  * What the health endpoints report; each supplier says whether that part is up.
  *
  * @param processor the processor is running or rebalancing (not failed, not stopped) and no stream thread failed
- *     within the last minute ({@link ProcessorHealth})
+ *     within the last five minutes ({@link ProcessorHealth})
  * @param processorProblem why the processor is not up, or null when it is
  * @param processorReady the processor is running with its state restored: views answer with current data
  * @param store the store answers and its sink's last write succeeded

@@ -31,7 +31,7 @@ class ProcessorHealthTest {
     }
 
     @Test
-    void aThreadFailureMakesTheProcessorFailingForAMinute() {
+    void aThreadFailureMakesTheProcessorFailingForFiveMinutes() {
         MovableClock clock = new MovableClock();
         ProcessorHealth h = new ProcessorHealth(clock);
         assertThat(h.problem()).isNull();
@@ -41,12 +41,12 @@ class ProcessorHealthTest {
         h.failed(new IllegalArgumentException("sum(amount): value 'Infinity' is not a number"));
         clock.now = clock.now.plusSeconds(3);
         assertThat(h.problem())
-                .isEqualTo("failing: a stream thread failed 2 times in the last 60 s, last 3 s ago"
+                .isEqualTo("failing: a stream thread failed 2 times in the last 5 min, last 3 s ago"
                         + " (IllegalArgumentException: sum(amount): value 'Infinity' is not a number)");
         clock.now = clock.now.plus(ProcessorHealth.WINDOW).minusSeconds(4);
-        assertThat(h.problem()).startsWith("failing: a stream thread failed 1 time in the last 60 s");
+        assertThat(h.problem()).startsWith("failing: a stream thread failed 1 time in the last 5 min");
         clock.now = clock.now.plus(Duration.ofSeconds(1));
-        assertThat(h.problem()).as("a minute after the last failure").isNull();
+        assertThat(h.problem()).as("five minutes after the last failure").isNull();
         assertThat(h.failures()).isEqualTo(2);
     }
 }

@@ -29,6 +29,12 @@ import java.util.function.Supplier;
  * {@code Infinity}) is asked.
  */
 public final class Admission {
+    /**
+     * The largest event, as written to the stream topic: below Kafka's default 1 MiB request size with room
+     * for headers, so an accepted event can always be written, and dead-lettered as it is.
+     */
+    public static final int MAX_EVENT_BYTES = 900_000;
+
     /** How far ahead of the clock an event's time may be. */
     public static final Duration MAX_FUTURE = Duration.ofHours(1);
 
@@ -123,10 +129,15 @@ public final class Admission {
                 key = k.asText();
             }
         }
+        byte[] value;
         try {
-            return new Accepted(idText, key.getBytes(StandardCharsets.UTF_8), time, JSON.writeValueAsBytes(e));
+            value = JSON.writeValueAsBytes(e);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+        if (value.length > MAX_EVENT_BYTES) {
+            return Refused.of("$", "size", "the event is " + value.length + " bytes, more than " + MAX_EVENT_BYTES);
+        }
+        return new Accepted(idText, key.getBytes(StandardCharsets.UTF_8), time, value);
     }
 }

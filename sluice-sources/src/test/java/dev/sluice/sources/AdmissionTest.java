@@ -99,4 +99,15 @@ class AdmissionTest {
                 .extracting(Violation::field)
                 .containsExactly("created_at");
     }
+
+    @Test
+    void anEventTooLargeToWriteIsRefusedWithItsSize() throws Exception {
+        String json = order("1").replace("\"user_id\":\"u1\"", "\"user_id\":\"" + "u".repeat(900_000) + "\"");
+        Admission.Result r = admit(json);
+        assertThat(((Admission.Refused) r).violations())
+                .extracting(Violation::field, Violation::rule)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("$", "size"));
+        assertThat(((Admission.Refused) r).violations().get(0).message())
+                .matches("the event is 900\\d{3} bytes, more than 900000");
+    }
 }

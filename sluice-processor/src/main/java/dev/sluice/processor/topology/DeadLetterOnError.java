@@ -59,22 +59,31 @@ public final class DeadLetterOnError implements ProcessingExceptionHandler {
         HANDLED.incrementAndGet();
         String origin = context.topic() + "/" + context.partition() + "@" + context.offset();
         LOG.error("processor {} failed on {}; dead-lettered", context.processorNodeId(), origin, exception);
-        byte[] value = eventOf(context.topic(), context.sourceRawValue());
-        Headers headers = DeadLetter.headers(
-                context.headers(),
-                "process",
-                null,
-                null,
-                "event",
-                "processor " + context.processorNodeId() + " failed: " + exception,
-                origin);
+        return Response.resume(List.of(deadLetter(
+                dlqTopic, context, "event", "processor " + context.processorNodeId() + " failed: " + exception)));
+    }
+
+    /**
+     * The dead letter for the input record of {@code context}: the event as it sits in the stream topic, with
+     * the documented headers (the stream from the topic's name, the view from the processor's).
+     */
+    static ProducerRecord<byte[], byte[]> deadLetter(
+            String dlqTopic, ErrorHandlerContext context, String rule, String reason) {
+        String origin = context.topic() + "/" + context.partition() + "@" + context.offset();
+        String pipeline = dlqTopic.endsWith(".dlq") ? dlqTopic.substring(0, dlqTopic.length() - 4) : null;
+        String topic = context.topic();
+        String stream = pipeline != null && topic != null && topic.startsWith(pipeline + ".")
+                ? topic.substring(pipeline.length() + 1)
+                : null;
+        Headers headers = DeadLetter.headers(context.headers(), "process", stream, null, rule, reason, origin);
         String node = context.processorNodeId();
         for (String suffix : List.of("-aggregate", "-prepare")) {
             if (node != null && node.endsWith(suffix)) {
                 DeadLetter.put(headers, DeadLetter.VIEW, node.substring(0, node.length() - suffix.length()));
             }
         }
-        return Response.resume(List.of(new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(), value, headers)));
+        byte[] value = eventOf(context.topic(), context.sourceRawValue());
+        return new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(), value, headers);
     }
 
     /** The event as received: a repartition topic carries the prepared record, with the event in {@code e}. */

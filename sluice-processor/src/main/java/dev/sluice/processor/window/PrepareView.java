@@ -119,6 +119,13 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
             // the event's bytes as they sit in the stream topic, so the late and dead-letter topics get it unchanged
             o.put("e", new String(e.raw(), StandardCharsets.UTF_8));
             prepared = JSON.writeValueAsBytes(o);
+            if (key.length + prepared.length > Routed.MAX_RECORD_BYTES) {
+                throw new Unprocessable(
+                        null,
+                        "size",
+                        "the event makes a record of " + (key.length + prepared.length) + " bytes for view "
+                                + view.name() + ", more than " + Routed.MAX_RECORD_BYTES + ": shorten its fields");
+            }
         } catch (Exception ex) {
             metrics.error(ComponentMetrics.PROCESS);
             metrics.discarded(ComponentMetrics.INVALID, 1);

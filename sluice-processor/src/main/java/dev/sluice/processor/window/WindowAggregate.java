@@ -113,7 +113,7 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
     }
 
     /** A row's new state, or a late event's one-event delta, computed before anything is written. */
-    private record Output(Bytes rowKey, Accumulator state, byte[] key, byte[] value) {}
+    private record Output(Bytes rowKey, byte[] state, byte[] key, byte[] value) {}
 
     private void aggregate(Record<byte[], byte[]> record) {
         JsonNode p;
@@ -141,7 +141,7 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                 if (o.rowKey() == null) {
                     late = true;
                 } else {
-                    rows.put(o.rowKey(), o.state().toBytes());
+                    rows.put(o.rowKey(), o.state());
                     metrics.emitted(1);
                 }
                 context.forward(record.withKey(o.key()).withValue(new Routed(Routed.Target.VIEW, o.value())));
@@ -187,7 +187,7 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                 Accumulator delta = new Accumulator(view.measures());
                 delta.add(values);
                 ViewRecord r = new ViewRecord(ViewRecord.Kind.LATE, start, end, group, 1, mark, id, delta);
-                outputs.add(new Output(null, delta, r.key(), r.encode(view)));
+                outputs.add(checked(new Output(null, null, r.key(), r.encode(view))));
                 continue;
             }
             Bytes key = Bytes.wrap(rowKey(start, groupBytes));
@@ -206,9 +206,25 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                     acc,
                     source,
                     System.currentTimeMillis());
-            outputs.add(new Output(key, acc, r.key(), r.encode(view)));
+            outputs.add(checked(new Output(key, acc.toBytes(), r.key(), r.encode(view))));
         }
         return t;
+    }
+
+    /** The output, when its records (the view's and the row store's changelog) fit in a Kafka request. */
+    private Output checked(Output o) {
+        long bytes = o.key().length + o.value().length;
+        if (o.rowKey() != null) {
+            bytes = Math.max(bytes, o.rowKey().get().length + (long) o.state().length);
+        }
+        if (bytes > Routed.MAX_RECORD_BYTES) {
+            throw new Unprocessable(
+                    null,
+                    "size",
+                    "the event makes a record of " + bytes + " bytes for view " + view.name() + ", more than "
+                            + Routed.MAX_RECORD_BYTES + " (a group value is too long)");
+        }
+        return o;
     }
 
     /** Sends the event, unchanged, to the dead-letter topic with why this view could not compute it. */

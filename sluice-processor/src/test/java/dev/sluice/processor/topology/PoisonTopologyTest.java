@@ -258,4 +258,26 @@ class PoisonTopologyTest {
         assertThat(DeadLetter.get(dead.get(0).headers(), DeadLetter.REASON)).contains("IllegalStateException: boom");
         assertThat(DeadLetterOnError.handled()).isEqualTo(before + 1);
     }
+
+    @Test
+    void anEventWhoseRecordsWouldExceedAKafkaRequestIsDeadLetteredBeforeItIsWritten() {
+        // the repartition record carries the event and its measure inputs: 600 KB of group value makes 1.2 MB
+        String country = "D" + "E".repeat(600_000);
+        byte[] value = ("{\"id\":\"big\",\"t\":" + T0 + ",\"country\":\"" + country + "\",\"amount\":1}")
+                .getBytes(StandardCharsets.UTF_8);
+        in.pipeInput(new TestRecord<>("x".getBytes(StandardCharsets.UTF_8), value, Instant.ofEpochMilli(T0)));
+        send("a", T0 + 1_000, "1");
+        var dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(2); // once per view
+        for (var r : dead) {
+            assertThat(r.value()).isEqualTo(value);
+            assertThat(DeadLetter.get(r.headers(), DeadLetter.RULE)).isEqualTo("size");
+            assertThat(DeadLetter.get(r.headers(), DeadLetter.REASON))
+                    .startsWith("the event makes a record of ")
+                    .contains("more than 1000000");
+        }
+        assertThat(records(tumbling, tumblingOut))
+                .extracting(ViewRecord::version)
+                .containsExactly(1L);
+    }
 }
