@@ -106,6 +106,9 @@ final class PoisonInputs {
     private final Random random;
     private final List<Input> validWithId = new ArrayList<>();
     private int n;
+    private int kafkaInputs;
+    /** How many inputs each mutation made, to print. */
+    final java.util.Map<String, Integer> tally = new java.util.TreeMap<>();
 
     PoisonInputs(long seed) {
         scenario = new OrdersScenario(seed);
@@ -123,11 +126,26 @@ final class PoisonInputs {
 
     /** The next input; over Kafka a few Kafka-only messages are mixed in. */
     Input next(boolean kafka) {
+        Input in = draw(kafka);
+        tally.merge(in.mutation(), 1, Integer::sum);
+        return in;
+    }
+
+    private Input draw(boolean kafka) {
         n++;
+        if (kafka) {
+            kafkaInputs++;
+        }
+        if (kafka && (kafkaInputs == 10 || random.nextInt(800) == 0)) {
+            // as large as the broker takes: refused (size), dead-lettered without its value, which would not fit
+            ObjectNode o = order();
+            o.put("user_id", "u" + "z".repeat(1_040_000));
+            return new Input(n, "message-1040k-bytes", o.toString().getBytes(StandardCharsets.UTF_8), false, null);
+        }
         if (kafka && random.nextInt(40) == 0) {
             return kafkaOnly(KAFKA_ONLY.get(random.nextInt(KAFKA_ONLY.size())));
         }
-        if (random.nextInt(500) == 0) {
+        if (n == 20 || random.nextInt(500) == 0) {
             ObjectNode o = order();
             o.put("status", "paid");
             o.put("user_id", "u" + "z".repeat(600_000));

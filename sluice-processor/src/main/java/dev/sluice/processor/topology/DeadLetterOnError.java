@@ -83,7 +83,10 @@ public final class DeadLetterOnError implements ProcessingExceptionHandler {
             }
         }
         byte[] value = eventOf(context.topic(), context.sourceRawValue());
-        return new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(), value, headers);
+        if (DeadLetter.value(value) != value) {
+            DeadLetter.put(headers, DeadLetter.REASON, reason + DeadLetter.tooLargeNote(value));
+        }
+        return new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(), DeadLetter.value(value), headers);
     }
 
     /** The event as received: a repartition topic carries the prepared record, with the event in {@code e}. */

@@ -136,10 +136,11 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
                     view.from(),
                     u == null ? null : u.field(),
                     u == null ? "expression" : u.rule(),
-                    ex.getMessage() == null ? ex.toString() : ex.getMessage(),
+                    (ex.getMessage() == null ? ex.toString() : ex.getMessage()) + DeadLetter.tooLargeNote(e.raw()),
                     origin());
             DeadLetter.put(headers, DeadLetter.VIEW, view.name());
-            context.forward(record.withValue(Routed.dlq(e.raw())).withHeaders(headers));
+            context.forward(
+                    record.withValue(Routed.dlq(DeadLetter.value(e.raw()))).withHeaders(headers));
             return;
         }
         context.forward(record.withKey(key).withValue(Routed.next(prepared)));

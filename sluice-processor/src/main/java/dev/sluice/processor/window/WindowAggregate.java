@@ -238,10 +238,10 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                 view.from(),
                 u == null ? null : u.field(),
                 u == null ? "event" : u.rule(),
-                e.getMessage() == null ? e.toString() : e.getMessage(),
+                (e.getMessage() == null ? e.toString() : e.getMessage()) + DeadLetter.tooLargeNote(raw),
                 origin);
         DeadLetter.put(headers, DeadLetter.VIEW, view.name());
-        context.forward(record.withValue(Routed.dlq(raw)).withHeaders(headers));
+        context.forward(record.withValue(Routed.dlq(DeadLetter.value(raw))).withHeaders(headers));
     }
 
     /** Deletes the rows of every window that closed: end + grace <= watermark. */
