@@ -137,10 +137,13 @@ final class PoisonInputs {
             kafkaInputs++;
         }
         if (kafka && (kafkaInputs == 10 || random.nextInt(800) == 0)) {
-            // as large as the broker takes: refused (size), dead-lettered without its value, which would not fit
+            // about as large as the broker takes (1 MiB): refused (size), and dead-lettered without its value, which
+            // would not fit a request together with the dead-letter headers
             ObjectNode o = order();
-            o.put("user_id", "u" + "z".repeat(1_040_000));
-            return new Input(n, "message-1040k-bytes", o.toString().getBytes(StandardCharsets.UTF_8), false, null);
+            o.put("user_id", "u");
+            int pad = 1_048_400 - o.toString().getBytes(StandardCharsets.UTF_8).length;
+            o.put("user_id", "u" + "z".repeat(pad));
+            return new Input(n, "message-1048400-bytes", o.toString().getBytes(StandardCharsets.UTF_8), false, null);
         }
         if (kafka && random.nextInt(40) == 0) {
             return kafkaOnly(KAFKA_ONLY.get(random.nextInt(KAFKA_ONLY.size())));
