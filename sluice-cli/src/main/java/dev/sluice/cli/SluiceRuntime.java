@@ -9,6 +9,7 @@ import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.topology.DeadLetterOnError;
 import dev.sluice.processor.topology.ViewTopology;
 import dev.sluice.registry.RegistryException;
 import dev.sluice.registry.SchemaRegistry;
@@ -16,6 +17,7 @@ import dev.sluice.schema.compat.SchemaType;
 import dev.sluice.server.Controls;
 import dev.sluice.server.Health;
 import dev.sluice.server.Observability;
+import dev.sluice.server.ProcessorHealth;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.server.live.LiveHub;
 import dev.sluice.sinks.ViewStore;
@@ -126,6 +128,7 @@ public final class SluiceRuntime implements AutoCloseable {
     private final List<ClickHouseSink> clickhouseSinks = new ArrayList<>();
     private final List<RedisCache> redisCaches = new ArrayList<>();
     private ViewStore viewStore;
+    private ProcessorHealth processorHealth;
 
     private SluiceRuntime(Pipeline pipeline, Options options) {
         this.pipeline = pipeline;
@@ -144,6 +147,7 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
+        processorHealth = new ProcessorHealth(options.clock());
         Files.createDirectories(options.dataDir());
         FileChannel ch = FileChannel.open(
                 options.dataDir().resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -240,6 +244,7 @@ public final class SluiceRuntime implements AutoCloseable {
             streams = new KafkaStreams(topology, streamsConfig());
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("processor thread failed; replacing it", e);
+                processorHealth.failed(e);
                 return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
                         .REPLACE_THREAD;
             });
@@ -259,6 +264,7 @@ public final class SluiceRuntime implements AutoCloseable {
         Health health = new Health(
                 this::brokerUp,
                 this::processorUp,
+                this::processorProblem,
                 this::processorReady,
                 () -> viewStore.healthy()
                         && (sink == null || sink.writing())
@@ -386,6 +392,8 @@ public final class SluiceRuntime implements AutoCloseable {
                 StreamsConfig.STATE_DIR_CONFIG,
                 options.dataDir().resolve("streams").toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // poison never blocks: processors dead-letter what they cannot compute; this catches what they missed
+        p.putAll(DeadLetterOnError.config(pipeline.dlqTopic()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
@@ -463,7 +471,23 @@ public final class SluiceRuntime implements AutoCloseable {
     }
 
     private boolean processorUp() {
-        return streams == null || streams.state().isRunningOrRebalancing();
+        return streams == null || (streams.state().isRunningOrRebalancing() && processorHealth.problem() == null);
+    }
+
+    private String processorProblem() {
+        if (streams == null) {
+            return null;
+        }
+        KafkaStreams.State state = streams.state();
+        if (!state.isRunningOrRebalancing()) {
+            return "state " + state.name().toLowerCase(java.util.Locale.ROOT);
+        }
+        return processorHealth.problem();
+    }
+
+    /** Stream thread failures since start (each thread was replaced); 0 for a processor that never failed. */
+    public long processorFailures() {
+        return processorHealth.failures();
     }
 
     public Pipeline pipeline() {

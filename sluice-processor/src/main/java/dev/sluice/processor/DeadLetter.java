@@ -24,8 +24,28 @@ public final class DeadLetter {
     /** The view that could not process it, for stage {@code process}. */
     public static final String VIEW = "sluice.view";
 
+    /**
+     * The largest value a dead letter carries whole. A dead letter must fit a Kafka request (1 MiB by
+     * default) with its headers, or writing it fails the processor's transaction on every retry; a larger
+     * message (the broker takes up to 1 MiB on a source topic) is dead-lettered without its value: its
+     * origin header says where it is.
+     */
+    public static final int MAX_VALUE_BYTES = 1_000_000;
+
+    /** The longest reason a dead letter carries (a huge event can break thousands of rules). */
+    public static final int MAX_REASON_CHARS = 4_000;
+
     private DeadLetter() {}
 
+    /** The value a dead letter carries: {@code raw}, or null when it is over {@link #MAX_VALUE_BYTES}. */
+    public static byte[] value(byte[] raw) {
+        return raw == null || raw.length <= MAX_VALUE_BYTES ? raw : null;
+    }
+
+    /**
+     * The dead-letter headers on top of {@code base}. Pass the value through {@link #value} and, when it was
+     * dropped, say so in the reason (see {@link #tooLargeNote}).
+     */
     public static Headers headers(
             Headers base, String stage, String stream, String field, String rule, String reason, String origin) {
         Headers h = new RecordHeaders(base == null ? new RecordHeaders().toArray() : base.toArray());
@@ -33,9 +53,19 @@ public final class DeadLetter {
         put(h, STREAM, stream);
         put(h, FIELD, field);
         put(h, RULE, rule);
+        if (reason != null && reason.length() > MAX_REASON_CHARS) {
+            reason = reason.substring(0, MAX_REASON_CHARS) + "… (" + reason.length() + " characters)";
+        }
         put(h, REASON, reason);
         put(h, ORIGIN, origin);
         return h;
+    }
+
+    /** What to add to a reason when the value was dropped: empty when it is carried. */
+    public static String tooLargeNote(byte[] raw) {
+        return value(raw) == raw
+                ? ""
+                : " (the message, " + raw.length + " bytes, is too large to carry here: read it at its origin)";
     }
 
     public static void put(Headers h, String name, String value) {

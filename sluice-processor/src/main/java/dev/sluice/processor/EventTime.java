@@ -8,6 +8,11 @@ import java.time.format.DateTimeParseException;
 
 /** Reads an event's time field: an RFC 3339 timestamp or epoch milliseconds. */
 public final class EventTime {
+    /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: what RFC 3339 can write, and so the range of epoch ms. */
+    static final long MIN_EPOCH_MS = -62_167_219_200_000L;
+
+    static final long MAX_EPOCH_MS = 253_402_300_799_999L;
+
     private EventTime() {}
 
     /**
@@ -20,6 +25,10 @@ public final class EventTime {
             throw new IllegalArgumentException("time field '" + field + "' is missing");
         }
         if (v.isIntegralNumber()) {
+            if (!v.canConvertToLong() || v.longValue() < MIN_EPOCH_MS || v.longValue() > MAX_EPOCH_MS) {
+                throw new IllegalArgumentException("time field '" + field + "' is out of range: epoch ms " + v.asText()
+                        + " is not between years 0000 and 9999");
+            }
             return v.longValue();
         }
         if (v.isTextual()) {

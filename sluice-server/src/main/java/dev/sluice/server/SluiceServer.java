@@ -117,18 +117,21 @@ public final class SluiceServer implements AutoCloseable {
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("status", p && s ? "up" : "down");
             h.put("processor", p ? "up" : "down");
+            putProblem(h, health, p);
             h.put("sinks", s ? "up" : "down");
             ctx.status(p && s ? 200 : 503).json(h);
         });
         app.get("/health/ready", ctx -> {
             boolean b = health.broker().getAsBoolean();
-            boolean p = health.processorReady().getAsBoolean();
+            boolean up = health.processor().getAsBoolean();
+            boolean p = up && health.processorReady().getAsBoolean();
             boolean s = health.store().getAsBoolean();
             boolean k = health.sinks().getAsBoolean();
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("status", b && p && s && k ? "ready" : "not ready");
             h.put("broker", b ? "up" : "down");
-            h.put("processor", p ? "ready" : "not ready (starting, rebalancing or restoring state)");
+            h.put("processor", p ? "ready" : up ? "not ready (starting, rebalancing or restoring state)" : "down");
+            putProblem(h, health, up);
             h.put("store", s ? "up" : "down (not answering, or the sink's last write failed)");
             h.put("sinks", k ? "up" : "stopped");
             ctx.status(b && p && s && k ? 200 : 503).json(h);
@@ -148,6 +151,7 @@ public final class SluiceServer implements AutoCloseable {
             h.put("status", b && p && s ? "up" : "down");
             h.put("broker", b ? "up" : "down");
             h.put("processor", p ? "up" : "down");
+            putProblem(h, health, p);
             h.put("store", s ? "up" : "down");
             ctx.status(b && p && s ? 200 : 503).json(h);
         });
@@ -161,6 +165,16 @@ public final class SluiceServer implements AutoCloseable {
             }
         }
         return new SluiceServer(app);
+    }
+
+    /** Adds {@code processor_error}, saying why, when the processor is not up. */
+    private static void putProblem(Map<String, Object> h, Health health, boolean up) {
+        if (!up) {
+            String why = health.processorProblem().get();
+            if (why != null) {
+                h.put("processor_error", why);
+            }
+        }
     }
 
     /** The schema registry API alone, at the root of its own port (a Confluent client's base URL). */

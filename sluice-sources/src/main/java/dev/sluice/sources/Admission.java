@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -20,8 +21,20 @@ import java.util.function.Supplier;
  * must be a JSON object conforming to the stream's schema, with a readable event time no more than
  * {@link #MAX_FUTURE} ahead of the clock (Kafka's own default limit for record timestamps). An event
  * without an id gets one from the source's id supplier, and the id is part of what is validated.
+ *
+ * <p>Every number in the event, wherever it sits, must be a finite double: Jackson reads {@code 1e400} as
+ * {@code Infinity} and a 400-digit integer as a BigInteger beyond any double, and neither can be summed,
+ * stored or written back as JSON (Jackson would write the text {@code "Infinity"}). Such a number is
+ * refused here, naming its field, before the schema (whose {@code minimum}/{@code maximum} cannot catch
+ * {@code Infinity}) is asked.
  */
 public final class Admission {
+    /**
+     * The largest event, as written to the stream topic: below Kafka's default 1 MiB request size with room
+     * for headers, so an accepted event can always be written, and dead-lettered as it is.
+     */
+    public static final int MAX_EVENT_BYTES = 900_000;
+
     /** How far ahead of the clock an event's time may be. */
     public static final Duration MAX_FUTURE = Duration.ofHours(1);
 
@@ -57,11 +70,36 @@ public final class Admission {
         }
     }
 
+    /** The rule name of a number no double can hold, as it appears in errors and dead-letter headers. */
+    public static final String FINITE = "finite";
+
+    /** Adds a violation for every number under {@code node} whose value as a double is NaN or infinite. */
+    static void nonFinite(JsonNode node, String path, List<Violation> out) {
+        if (node.isNumber()) {
+            if (!Double.isFinite(node.doubleValue())) {
+                out.add(new Violation(path.isEmpty() ? "$" : path, FINITE, "number out of range (not finite)"));
+            }
+        } else if (node.isObject()) {
+            for (var f : node.properties()) {
+                nonFinite(f.getValue(), path.isEmpty() ? f.getKey() : path + "." + f.getKey(), out);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                nonFinite(node.get(i), path + "[" + i + "]", out);
+            }
+        }
+    }
+
     public Result admit(JsonNode event, Supplier<String> ids) {
         if (event == null || !event.isObject()) {
             return Refused.of("$", "type", "an event must be a JSON object");
         }
         ObjectNode e = (ObjectNode) event;
+        List<Violation> outOfRange = new ArrayList<>();
+        nonFinite(e, "", outOfRange);
+        if (!outOfRange.isEmpty()) {
+            return new Refused(outOfRange);
+        }
         JsonNode id = e.get(stream.idField());
         if (id == null || id.isNull()) {
             e.put(stream.idField(), ids.get());
@@ -91,10 +129,15 @@ public final class Admission {
                 key = k.asText();
             }
         }
+        byte[] value;
         try {
-            return new Accepted(idText, key.getBytes(StandardCharsets.UTF_8), time, JSON.writeValueAsBytes(e));
+            value = JSON.writeValueAsBytes(e);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+        if (value.length > MAX_EVENT_BYTES) {
+            return Refused.of("$", "size", "the event is " + value.length + " bytes, more than " + MAX_EVENT_BYTES);
+        }
+        return new Accepted(idText, key.getBytes(StandardCharsets.UTF_8), time, value);
     }
 }

@@ -80,9 +80,16 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
         } catch (Exception e) {
             metrics.error(ComponentMetrics.DECODE);
             metrics.discarded(ComponentMetrics.INVALID, 1);
-            context.forward(record.withValue(Routed.dlq(record.value()))
+            context.forward(record.withValue(Routed.dlq(DeadLetter.value(record.value())))
                     .withHeaders(DeadLetter.headers(
-                            record.headers(), "process", stream.name(), null, "event", e.getMessage(), origin())));
+                            record.headers(),
+                            "process",
+                            stream.name(),
+                            null,
+                            "event",
+                            (e.getMessage() == null ? e.toString() : e.getMessage())
+                                    + DeadLetter.tooLargeNote(record.value()),
+                            origin())));
             return;
         }
         long t = event.time();

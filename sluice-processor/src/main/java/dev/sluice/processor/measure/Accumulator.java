@@ -1,6 +1,7 @@
 package dev.sluice.processor.measure;
 
 import dev.sluice.pipeline.MeasureDef;
+import dev.sluice.processor.Unprocessable;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -69,8 +70,29 @@ public final class Accumulator {
     /**
      * Folds one event in. {@code values} maps field names to the event's values (String, Number,
      * Boolean, or null when absent); absent values are skipped by every measure but {@code count}.
+     *
+     * <p>All or nothing: every value is checked first (a number, finite, and a sum that stays within a
+     * double), so an event that fails leaves the accumulator as it was.
+     *
+     * @throws Unprocessable naming the measure's field when a value cannot be folded in
      */
     public void add(Map<String, ?> values) {
+        BigDecimal[] decimals = new BigDecimal[measures.size()];
+        for (int i = 0; i < measures.size(); i++) {
+            MeasureDef m = measures.get(i);
+            Object v = m.kind() == MeasureDef.Kind.COUNT ? null : values.get(m.field());
+            if (v == null || m.kind() == MeasureDef.Kind.COUNT_DISTINCT) {
+                continue;
+            }
+            decimals[i] = decimal(v, m);
+            if (!Double.isFinite(sums[i].add(decimals[i]).doubleValue())) {
+                throw new Unprocessable(
+                        m.field(),
+                        "measure",
+                        m.kind().keyword() + "(" + m.field() + "): adding " + decimals[i]
+                                + " takes the sum beyond the range of a double");
+            }
+        }
         events++;
         for (int i = 0; i < measures.size(); i++) {
             MeasureDef m = measures.get(i);
@@ -82,32 +104,29 @@ public final class Accumulator {
             if (v == null) {
                 continue;
             }
-            switch (m.kind()) {
-                case COUNT_DISTINCT -> {
-                    if (hlls[i] == null) {
-                        hlls[i] = new HllSketch(HLL_LG_K);
-                    }
-                    if (v instanceof Number num) {
-                        hlls[i].update(num.doubleValue());
-                    } else {
-                        hlls[i].update(v.toString());
-                    }
-                    counts[i]++;
+            if (m.kind() == MeasureDef.Kind.COUNT_DISTINCT) {
+                if (hlls[i] == null) {
+                    hlls[i] = new HllSketch(HLL_LG_K);
                 }
-                default -> {
-                    BigDecimal d = decimal(v, m);
-                    double x = d.doubleValue();
-                    counts[i]++;
-                    sums[i] = sums[i].add(d);
-                    mins[i] = Math.min(mins[i], x);
-                    maxs[i] = Math.max(maxs[i], x);
-                    if (isQuantile(m.kind())) {
-                        if (klls[i] == null) {
-                            klls[i] = KllDoublesSketch.newHeapInstance(KLL_K);
-                        }
-                        klls[i].update(x);
-                    }
+                if (v instanceof Number num) {
+                    hlls[i].update(num.doubleValue());
+                } else {
+                    hlls[i].update(v.toString());
                 }
+                counts[i]++;
+                continue;
+            }
+            BigDecimal d = decimals[i];
+            double x = d.doubleValue();
+            counts[i]++;
+            sums[i] = sums[i].add(d);
+            mins[i] = Math.min(mins[i], x);
+            maxs[i] = Math.max(maxs[i], x);
+            if (isQuantile(m.kind())) {
+                if (klls[i] == null) {
+                    klls[i] = KllDoublesSketch.newHeapInstance(KLL_K);
+                }
+                klls[i].update(x);
             }
         }
     }
@@ -117,22 +136,32 @@ public final class Accumulator {
     }
 
     private static BigDecimal decimal(Object v, MeasureDef m) {
+        String what = m.kind().keyword() + "(" + m.field() + "): value ";
         if (v instanceof BigDecimal b) {
+            if (!Double.isFinite(b.doubleValue())) {
+                throw new Unprocessable(m.field(), "measure", what + b + " is out of range (not finite)");
+            }
             return b;
         }
         if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof BigInteger) {
-            return new BigDecimal(v.toString());
+            BigDecimal b = new BigDecimal(v.toString());
+            if (!Double.isFinite(b.doubleValue())) {
+                throw new Unprocessable(m.field(), "measure", what + v + " is out of range (not finite)");
+            }
+            return b;
         }
         if (v instanceof Number n) {
             double d = n.doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) {
-                throw new IllegalArgumentException(
-                        m.kind().keyword() + "(" + m.field() + "): value " + d + " is not finite");
+                throw new Unprocessable(m.field(), "measure", what + d + " is not finite");
             }
             return BigDecimal.valueOf(d);
         }
-        throw new IllegalArgumentException(
-                m.kind().keyword() + "(" + m.field() + "): value '" + v + "' is not a number");
+        throw new Unprocessable(m.field(), "measure", what + "'" + shorten(v.toString()) + "' is not a number");
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "… (" + s.length() + " characters)";
     }
 
     /** Folds another accumulator of the same view in; versions add up. */

@@ -11,6 +11,7 @@ import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.ParsedEvent;
 import dev.sluice.processor.Routed;
+import dev.sluice.processor.Unprocessable;
 import dev.sluice.processor.ViewRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,8 +23,9 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Per event and view: derive fields, filter, and key the event by its group, keeping only what the
- * aggregate needs (id, time, measure inputs, and the raw event for the late topic). An expression
- * that fails on an event sends that event to the dead-letter topic; the view goes on.
+ * aggregate needs (id, time, measure inputs, the origin {@code topic/partition@offset}, and the raw
+ * event for the late and dead-letter topics). An expression that fails on an event, or a measure input
+ * that is not a finite number, sends that event to the dead-letter topic; the view goes on.
  */
 public final class PrepareView implements Processor<byte[], Routed, byte[], Routed> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +64,18 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
         }
     }
 
+    /** The event's bytes as they sit in the stream topic, from a prepared record. */
+    public static byte[] rawEvent(com.fasterxml.jackson.databind.JsonNode prepared) {
+        return prepared.get("e").asText().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code topic/partition@offset} of the stream-topic record being prepared. */
+    private String origin() {
+        return context.recordMetadata()
+                .map(m -> m.topic() + "/" + m.partition() + "@" + m.offset())
+                .orElse(null);
+    }
+
     @Override
     public void process(Record<byte[], Routed> record) {
         ParsedEvent e = (ParsedEvent) record.value().value();
@@ -90,18 +104,43 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
             ObjectNode v = o.putObject("v");
             for (MeasureDef m : view.measures()) {
                 if (m.field() != null) {
-                    v.set(m.field(), JSON.valueToTree(fields.get(m.field())));
+                    Object x = fields.get(m.field());
+                    if (x instanceof Double d && !Double.isFinite(d)) {
+                        // a derived field can overflow (amount * 1e300) or divide by zero; JSON has no Infinity
+                        throw new Unprocessable(m.field(), "finite", m.field() + ": number out of range (not finite)");
+                    }
+                    v.set(m.field(), JSON.valueToTree(x));
                 }
             }
-            o.set("e", e.event());
+            String origin = origin();
+            if (origin != null) {
+                o.put("o", origin);
+            }
+            // the event's bytes as they sit in the stream topic, so the late and dead-letter topics get it unchanged
+            o.put("e", new String(e.raw(), StandardCharsets.UTF_8));
             prepared = JSON.writeValueAsBytes(o);
+            if (key.length + prepared.length > Routed.MAX_RECORD_BYTES) {
+                throw new Unprocessable(
+                        null,
+                        "size",
+                        "the event makes a record of " + (key.length + prepared.length) + " bytes for view "
+                                + view.name() + ", more than " + Routed.MAX_RECORD_BYTES + ": shorten its fields");
+            }
         } catch (Exception ex) {
             metrics.error(ComponentMetrics.PROCESS);
             metrics.discarded(ComponentMetrics.INVALID, 1);
+            Unprocessable u = ex instanceof Unprocessable x ? x : null;
             var headers = DeadLetter.headers(
-                    record.headers(), "process", view.from(), null, "expression", ex.getMessage(), null);
+                    record.headers(),
+                    "process",
+                    view.from(),
+                    u == null ? null : u.field(),
+                    u == null ? "expression" : u.rule(),
+                    (ex.getMessage() == null ? ex.toString() : ex.getMessage()) + DeadLetter.tooLargeNote(e.raw()),
+                    origin());
             DeadLetter.put(headers, DeadLetter.VIEW, view.name());
-            context.forward(record.withValue(Routed.dlq(e.raw())).withHeaders(headers));
+            context.forward(
+                    record.withValue(Routed.dlq(DeadLetter.value(e.raw()))).withHeaders(headers));
             return;
         }
         context.forward(record.withKey(key).withValue(Routed.next(prepared)));

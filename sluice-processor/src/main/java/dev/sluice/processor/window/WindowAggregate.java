@@ -8,6 +8,7 @@ import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
 import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.Routed;
+import dev.sluice.processor.Unprocessable;
 import dev.sluice.processor.ViewRecord;
 import dev.sluice.processor.measure.Accumulator;
 import io.micrometer.core.instrument.Timer;
@@ -38,6 +39,11 @@ import org.apache.kafka.streams.state.Stores;
  * an open window updates the row and emits its full state with the next version. An event for a
  * closed window is late: it is routed to the stream's late topic, and a one-event delta is emitted
  * on the view topic for the store to merge into the row, so stored numbers still count it.
+ *
+ * <p>Poison never blocks: an event any of its windows cannot take (an unreadable record, a value a measure
+ * cannot fold in) is computed for every window before anything is written, so it changes no row and no
+ * watermark; it goes to the dead-letter topic, unchanged, with stage {@code process} and the reason, and the
+ * view goes on with the next event.
  *
  * <p>Rows live in a key-value store keyed by window start (big-endian, sign bit flipped, so keys
  * sort by time) then group; closed windows are deleted by a stream-time punctuation with a range
@@ -106,49 +112,82 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
         }
     }
 
+    /** A row's new state, or a late event's one-event delta, computed before anything is written. */
+    private record Output(Bytes rowKey, byte[] state, byte[] key, byte[] value) {}
+
     private void aggregate(Record<byte[], byte[]> record) {
         JsonNode p;
-        String id;
-        long t;
-        long source;
-        List<Object> group;
-        Map<String, Object> values;
         try {
             p = JSON.readTree(record.value());
-            id = p.get("id").asText();
-            t = p.get("t").asLong();
-            source = p.path("s").asLong(t);
-            group = new ArrayList<>();
-            for (JsonNode g : p.get("g")) {
-                group.add(g.isNull() ? null : JSON.treeToValue(g, Object.class));
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> v = JSON.treeToValue(p.get("v"), Map.class);
-            values = v;
         } catch (Exception e) {
-            metrics.error(ComponentMetrics.PROCESS);
-            metrics.discarded(ComponentMetrics.INVALID, 1);
-            context.forward(record.withValue(Routed.dlq(record.value()))
-                    .withHeaders(DeadLetter.headers(
-                            record.headers(), "process", view.from(), null, "event", e.getMessage(), null)));
+            deadLetter(record, record.value(), null, e);
             return;
         }
-        if (t > watermark) {
-            watermark = t;
-            marks.put(WATERMARK_KEY, t);
+        byte[] raw = record.value();
+        String origin = p == null ? null : p.path("o").asText(null);
+        try {
+            if (p != null && p.hasNonNull("e")) {
+                raw = PrepareView.rawEvent(p);
+            }
+            List<Output> outputs = new ArrayList<>();
+            long t = compute(p, outputs);
+            // every window was computed without an error: only now does the event change state
+            if (t > watermark) {
+                watermark = t;
+                marks.put(WATERMARK_KEY, t);
+            }
+            boolean late = false;
+            for (Output o : outputs) {
+                if (o.rowKey() == null) {
+                    late = true;
+                } else {
+                    rows.put(o.rowKey(), o.state());
+                    metrics.emitted(1);
+                }
+                context.forward(record.withKey(o.key()).withValue(new Routed(Routed.Target.VIEW, o.value())));
+            }
+            if (late) {
+                metrics.discarded(ComponentMetrics.LATE, 1);
+                var headers = new org.apache.kafka.common.header.internals.RecordHeaders(
+                        record.headers().toArray());
+                DeadLetter.put(headers, DeadLetter.VIEW, view.name());
+                context.forward(record.withKey(p.get("id").asText().getBytes(StandardCharsets.UTF_8))
+                        .withValue(new Routed(Routed.Target.LATE, raw))
+                        .withHeaders(headers));
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            deadLetter(record, raw, origin, e);
         }
+    }
+
+    /**
+     * The outputs of one prepared event, in window order, without touching the stores' contents; returns the
+     * event time. Throws when any window cannot take the event, so none of them does.
+     */
+    private long compute(JsonNode p, List<Output> outputs) throws java.io.IOException {
+        if (p == null || !p.isObject() || !p.hasNonNull("id") || !p.hasNonNull("t") || !p.has("g")) {
+            throw new Unprocessable(null, "event", "not a prepared event (id, t, g expected)");
+        }
+        String id = p.get("id").asText();
+        long t = p.get("t").asLong();
+        long source = p.path("s").asLong(t);
+        List<Object> group = new ArrayList<>();
+        for (JsonNode g : p.get("g")) {
+            group.add(g.isNull() ? null : JSON.treeToValue(g, Object.class));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> values = p.hasNonNull("v") ? JSON.treeToValue(p.get("v"), Map.class) : Map.of();
+        long mark = Math.max(watermark, t);
         WindowDef w = view.window();
         long[] starts = w == null ? new long[] {GLOBAL_START} : w.windowStarts(t);
         byte[] groupBytes = ViewRecord.groupKey(group).getBytes(StandardCharsets.UTF_8);
-        boolean late = false;
         for (long start : starts) {
             long end = w == null ? GLOBAL_END : start + w.size().toMillis();
-            if (w != null && end + w.grace().toMillis() <= watermark) {
-                late = true;
+            if (w != null && end + w.grace().toMillis() <= mark) {
                 Accumulator delta = new Accumulator(view.measures());
                 delta.add(values);
-                ViewRecord r = new ViewRecord(ViewRecord.Kind.LATE, start, end, group, 1, watermark, id, delta);
-                context.forward(record.withKey(r.key()).withValue(new Routed(Routed.Target.VIEW, r.encode(view))));
+                ViewRecord r = new ViewRecord(ViewRecord.Kind.LATE, start, end, group, 1, mark, id, delta);
+                outputs.add(checked(new Output(null, null, r.key(), r.encode(view))));
                 continue;
             }
             Bytes key = Bytes.wrap(rowKey(start, groupBytes));
@@ -156,35 +195,53 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
             Accumulator acc =
                     stored == null ? new Accumulator(view.measures()) : Accumulator.fromBytes(view.measures(), stored);
             acc.add(values);
-            rows.put(key, acc.toBytes());
             ViewRecord r = new ViewRecord(
                     ViewRecord.Kind.UPDATE,
                     start,
                     end,
                     group,
                     acc.version(),
-                    watermark,
+                    mark,
                     null,
                     acc,
                     source,
                     System.currentTimeMillis());
-            context.forward(record.withKey(r.key()).withValue(new Routed(Routed.Target.VIEW, r.encode(view))));
-            metrics.emitted(1);
+            outputs.add(checked(new Output(key, acc.toBytes(), r.key(), r.encode(view))));
         }
-        if (late) {
-            metrics.discarded(ComponentMetrics.LATE, 1);
-            try {
-                byte[] raw = JSON.writeValueAsBytes(p.get("e"));
-                var headers = new org.apache.kafka.common.header.internals.RecordHeaders(
-                        record.headers().toArray());
-                DeadLetter.put(headers, DeadLetter.VIEW, view.name());
-                context.forward(record.withKey(id.getBytes(StandardCharsets.UTF_8))
-                        .withValue(new Routed(Routed.Target.LATE, raw))
-                        .withHeaders(headers));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        return t;
+    }
+
+    /** The output, when its records (the view's and the row store's changelog) fit in a Kafka request. */
+    private Output checked(Output o) {
+        long bytes = o.key().length + o.value().length;
+        if (o.rowKey() != null) {
+            bytes = Math.max(bytes, o.rowKey().get().length + (long) o.state().length);
         }
+        if (bytes > Routed.MAX_RECORD_BYTES) {
+            throw new Unprocessable(
+                    null,
+                    "size",
+                    "the event makes a record of " + bytes + " bytes for view " + view.name() + ", more than "
+                            + Routed.MAX_RECORD_BYTES + " (a group value is too long)");
+        }
+        return o;
+    }
+
+    /** Sends the event, unchanged, to the dead-letter topic with why this view could not compute it. */
+    private void deadLetter(Record<byte[], byte[]> record, byte[] raw, String origin, Exception e) {
+        metrics.error(ComponentMetrics.PROCESS);
+        metrics.discarded(ComponentMetrics.INVALID, 1);
+        Unprocessable u = e instanceof Unprocessable x ? x : null;
+        var headers = DeadLetter.headers(
+                record.headers(),
+                "process",
+                view.from(),
+                u == null ? null : u.field(),
+                u == null ? "event" : u.rule(),
+                (e.getMessage() == null ? e.toString() : e.getMessage()) + DeadLetter.tooLargeNote(raw),
+                origin);
+        DeadLetter.put(headers, DeadLetter.VIEW, view.name());
+        context.forward(record.withValue(Routed.dlq(DeadLetter.value(raw))).withHeaders(headers));
     }
 
     /** Deletes the rows of every window that closed: end + grace <= watermark. */

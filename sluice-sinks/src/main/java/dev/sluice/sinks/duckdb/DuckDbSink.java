@@ -348,6 +348,10 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         try {
             JsonNode e = JSON.readTree(r.value());
             JsonNode id = e.get(st.idField());
+            // a record written to the stream topic around the sources can lack a readable time; writeRaw would
+            // fail on it, and with it every retry of the batch: skip it as unreadable (the processor
+            // dead-letters it)
+            EventTime.of(e, st.timeField());
             if (id != null && !id.isNull()) {
                 raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), e);
             }

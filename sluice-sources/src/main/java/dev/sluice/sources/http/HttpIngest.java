@@ -8,6 +8,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.schema.Violation;
 import dev.sluice.sources.Admission;
+import dev.sluice.sources.Utf8;
 import dev.sluice.sources.Uuid7;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -35,7 +36,9 @@ import org.apache.kafka.common.errors.RetriableException;
  * retries with the same ids and deduplication makes the retry safe.
  */
 public final class HttpIngest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // trailing tokens fail: "{...}{...}" or two lines sent as application/json are two events, not the first one
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Pipeline pipeline;
     private final Producer<byte[], byte[]> producer;
@@ -285,7 +288,12 @@ public final class HttpIngest {
                 && (contentType.contains("ndjson")
                         || contentType.contains("jsonl")
                         || contentType.contains("x-json-stream"));
+        boolean wellFormed = ndjson || Utf8.firstMalformed(body, 0, body.length) < 0;
         if (!ndjson && body[i] == '[') {
+            if (!wellFormed) {
+                throw new IllegalArgumentException(
+                        "body is not valid UTF-8 (byte " + (Utf8.firstMalformed(body, 0, body.length) + 1) + ")");
+            }
             JsonNode arr;
             try {
                 arr = JSON.readTree(body);
@@ -298,27 +306,43 @@ public final class HttpIngest {
             }
             return out;
         }
-        if (!ndjson) {
+        if (!ndjson && wellFormed) {
             try {
                 return List.of(new Parsed(0, 0, JSON.readTree(body), null));
             } catch (Exception e) {
                 // more than one object, or a malformed one: read it line by line
             }
         }
+        // line by line on the bytes, each line checked as strict UTF-8: bad UTF-8 is refused with its line,
+        // not replaced by U+FFFD (or read by Jackson as something else) and stored as if the producer sent it
         List<Parsed> out = new ArrayList<>();
-        String text = new String(body, StandardCharsets.UTF_8);
-        String[] lines = text.split("\n", -1);
         int index = 0;
-        for (int ln = 0; ln < lines.length; ln++) {
-            String line = lines[ln].strip();
+        int ln = 0;
+        for (int from = 0; from <= body.length; ) {
+            int nl = from;
+            while (nl < body.length && body[nl] != '\n') {
+                nl++;
+            }
+            ln++;
+            int start = from;
+            from = nl + 1;
+            int bad = Utf8.firstMalformed(body, start, nl - start);
+            if (bad >= 0) {
+                out.add(new Parsed(
+                        index++,
+                        ln,
+                        null,
+                        "line " + ln + " is not valid UTF-8 (byte " + (bad - start + 1) + " of the line)"));
+                continue;
+            }
+            String line = new String(body, start, nl - start, StandardCharsets.UTF_8).strip();
             if (line.isEmpty()) {
                 continue;
             }
             try {
-                out.add(new Parsed(index, ln + 1, JSON.readTree(line), null));
+                out.add(new Parsed(index, ln, JSON.readTree(line), null));
             } catch (Exception e) {
-                out.add(new Parsed(
-                        index, ln + 1, null, "line " + (ln + 1) + " is not JSON: " + firstLine(e.getMessage())));
+                out.add(new Parsed(index, ln, null, "line " + ln + " is not JSON: " + firstLine(e.getMessage())));
             }
             index++;
         }

@@ -8,13 +8,16 @@ import dev.sluice.registry.WireFormat;
 import dev.sluice.schema.avro.AvroJson;
 import dev.sluice.schema.compat.AvroSchema;
 import dev.sluice.schema.compat.ParsedSchema;
+import dev.sluice.sources.Utf8;
 
 /**
  * Turns a Kafka message into a JSON event: plain JSON, or the Confluent wire format (magic byte 0, schema id,
- * then Avro binary or JSON) decoded with the writer's schema from the registry.
+ * then Avro binary or JSON) decoded with the writer's schema from the registry. JSON must be one value (nothing
+ * after it) in strict UTF-8.
  */
 final class Decoder {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Why a message cannot be read; {@code rule} goes to the dead-letter header. */
     static final class Undecodable extends Exception {
@@ -81,6 +84,10 @@ final class Decoder {
     }
 
     private static JsonNode json(byte[] value, int off, int len) throws Undecodable {
+        int bad = Utf8.firstMalformed(value, off, len);
+        if (bad >= 0) {
+            throw new Undecodable("json", "not JSON: not valid UTF-8 (byte " + (bad - off + 1) + ")");
+        }
         try {
             return JSON.readTree(value, off, len);
         } catch (Exception e) {

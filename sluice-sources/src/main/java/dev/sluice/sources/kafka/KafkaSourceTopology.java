@@ -133,9 +133,15 @@ public final class KafkaSourceTopology {
 
         private void dlq(Record<byte[], byte[]> record, String field, String rule, String reason, String origin) {
             metrics.discarded(ComponentMetrics.INVALID, 1);
-            context.forward(record.withValue(Routed.dlq(record.value()))
+            context.forward(record.withValue(Routed.dlq(DeadLetter.value(record.value())))
                     .withHeaders(DeadLetter.headers(
-                            record.headers(), "validate", source.stream(), field, rule, reason, origin)));
+                            record.headers(),
+                            "validate",
+                            source.stream(),
+                            field,
+                            rule,
+                            reason + DeadLetter.tooLargeNote(record.value()),
+                            origin)));
         }
     }
 }
