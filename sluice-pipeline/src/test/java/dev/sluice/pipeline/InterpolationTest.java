@@ -42,4 +42,26 @@ class InterpolationTest {
         assertThatThrownBy(() -> apply("${1X}")).hasMessageContaining("invalid variable name");
         assertThatThrownBy(() -> apply("${HOST:+x}")).hasMessageContaining("invalid interpolation");
     }
+
+    @Test
+    void variableNamesAreLettersDigitsAndUnderscoresNotStartingWithADigit() throws Exception {
+        Map<String, String> env = Map.of("a_Z9", "1", "_x", "2", "Zz", "3", "aa", "4");
+        assertThat(Interpolation.apply("$a_Z9-${_x}.$Zz/$aa", env)).isEqualTo("1-2.3/4");
+        assertThat(Interpolation.apply("${a_Z9:-d}|${_x-d}", env)).isEqualTo("1|2");
+        assertThat(Interpolation.apply("$aa@", env))
+                .as("a name ends at the first other character")
+                .isEqualTo("4@");
+        assertThat(Interpolation.apply("$9 $@ $[ $` ${Zz}", env)).isEqualTo("$9 $@ $[ $` 3");
+        assertThat(Interpolation.apply("end $", env)).isEqualTo("end $");
+        assertThat(Interpolation.apply("${a-b}", Map.of()))
+                .as("'-' ends the name, a default follows")
+                .isEqualTo("b");
+        assertThatThrownBy(() -> Interpolation.apply("${@x}", env)).hasMessageContaining("invalid variable name");
+        assertThatThrownBy(() -> Interpolation.apply("${[x}", env)).hasMessageContaining("invalid variable name");
+        assertThatThrownBy(() -> Interpolation.apply("${`x}", env)).hasMessageContaining("invalid variable name");
+        assertThatThrownBy(() -> Interpolation.apply("${}", env)).hasMessageContaining("invalid variable name");
+        assertThatThrownBy(() -> Interpolation.apply("${NOPE?}", Map.of()))
+                .hasMessage("environment variable 'NOPE' is not set");
+        assertThat(Interpolation.apply("${aa?must}", env)).isEqualTo("4");
+    }
 }
