@@ -107,7 +107,7 @@ class EcommercePipelineIT {
 
         Map<String, OrdersScenario.Expected> truth = s.groundTruth();
         assertThat(truth).hasSizeGreaterThan(50);
-        List<String> diffs = awaitAgreement(truth, Duration.ofSeconds(120));
+        List<String> diffs = running.awaitAgreement(truth, Duration.ofSeconds(120));
         assertThat(diffs).as("query API vs ground truth").isEmpty();
         Map<String, List<java.math.BigDecimal>> baskets = BasketView.truth(s.accepted.values());
         assertThat(baskets).hasSizeGreaterThan(20);
@@ -125,7 +125,7 @@ class EcommercePipelineIT {
                 .isEmpty();
 
         // the raw table holds exactly the accepted events, each once (a list, so a second copy would show)
-        assertThat(storedIds("orders")).containsExactlyInAnyOrderElementsOf(s.accepted.keySet());
+        assertThat(running.storedIds("orders")).containsExactlyInAnyOrderElementsOf(s.accepted.keySet());
 
         // poison from the Kafka source is in the dead-letter topic with its reason
         List<ConsumerRecord<byte[], byte[]>> dlq = readAll(pipeline.dlqTopic(), 2);
@@ -156,32 +156,6 @@ class EcommercePipelineIT {
         assertThat(lateByView.keySet()).containsExactlyInAnyOrder("gmv_by_country", BasketView.NAME);
         assertThat(lateByView.get("gmv_by_country")).containsExactlyInAnyOrderElementsOf(lateForOrders);
         assertThat(lateByView.get(BasketView.NAME)).containsExactlyInAnyOrderElementsOf(s.hoursLateIds);
-    }
-
-    static List<String> awaitAgreement(Map<String, OrdersScenario.Expected> truth, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> diffs;
-        do {
-            diffs = OrdersScenario.compare(truth, OrdersScenario.queried(HTTP, runtime.httpPort()));
-            if (diffs.isEmpty()) {
-                return diffs;
-            }
-            Thread.sleep(500);
-        } while (System.nanoTime() < deadline);
-        return diffs.subList(0, Math.min(20, diffs.size()));
-    }
-
-    /** Every event id in the stream's raw table, one entry per stored row. */
-    static List<String> storedIds(String stream) throws Exception {
-        List<String> ids = new ArrayList<>();
-        try (var c = runtime.store().connect();
-                var st = c.createStatement();
-                var rs = st.executeQuery("SELECT event_id FROM \"" + stream + "\"")) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
-            }
-        }
-        return ids;
     }
 
     static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.kafka.ClientDefaults;
-import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.pipeline.PipelineLoader;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.topology.DeadLetterOnError;
@@ -18,10 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -71,30 +65,22 @@ class PoisonFuzzIT {
     @TempDir
     static Path dir;
 
+    static RunningPipeline running;
     static SluiceRuntime runtime;
     static Pipeline pipeline;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        String name = SharedKafka.uniqueName("fuzz");
-        pipeline = PipelineLoader.withSystemEnv().load(OrdersScenario.copyExample(dir.resolve("pipeline"), name));
-        runtime = SluiceRuntime.start(
-                pipeline,
-                new SluiceRuntime.Options(
-                        dir.resolve("data"),
-                        "127.0.0.1",
-                        0,
-                        0,
-                        SharedKafka.get().bootstrapServers(),
-                        Clock.systemUTC()));
-        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        running = RunningPipeline.start(dir, "fuzz");
+        runtime = running.runtime;
+        pipeline = running.pipeline;
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
+        if (running != null) {
+            running.close();
         }
     }
 
@@ -177,7 +163,7 @@ class PoisonFuzzIT {
         Set<String> raw = Set.of();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
-            raw = rawIds();
+            raw = new HashSet<>(running.storedIds("orders"));
             if (raw.equals(expectedRaw)) {
                 break;
             }
@@ -187,7 +173,7 @@ class PoisonFuzzIT {
 
         // the view equals the ground truth of the accepted orders, those sent after the poison included
         Map<String, OrdersScenario.Expected> truth = truth(books.accepted.values());
-        List<String> diffs = awaitAgreement(truth, Duration.ofSeconds(120));
+        List<String> diffs = running.awaitAgreement(truth, Duration.ofSeconds(120));
         assertThat(diffs)
                 .as(why + "query API vs ground truth; /health: "
                         + get("/health").body())
@@ -430,37 +416,8 @@ class PoisonFuzzIT {
         return out;
     }
 
-    static List<String> awaitAgreement(Map<String, OrdersScenario.Expected> truth, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> diffs;
-        do {
-            diffs = OrdersScenario.compare(truth, OrdersScenario.queried(HTTP, runtime.httpPort()));
-            if (diffs.isEmpty()) {
-                return diffs;
-            }
-            Thread.sleep(500);
-        } while (System.nanoTime() < deadline);
-        return diffs.subList(0, Math.min(20, diffs.size()));
-    }
-
-    static Set<String> rawIds() throws Exception {
-        Set<String> ids = new HashSet<>();
-        try (Connection c = runtime.store().connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT event_id FROM orders")) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
-            }
-        }
-        return ids;
-    }
-
     static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.httpPort() + path))
-                        .timeout(Duration.ofSeconds(30))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return running.get(path);
     }
 
     private static boolean isBlank(String s) {

@@ -126,6 +126,37 @@ final class RunningPipeline implements AutoCloseable {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
+    /** Every event id in the stream's raw table, one entry per stored row. */
+    List<String> storedIds(String stream) throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        try (var c = runtime.store().connect();
+                var st = c.createStatement();
+                var rs = st.executeQuery("SELECT event_id FROM \"" + stream + "\"")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Polls {@code gmv_by_country} until it equals the truth or the timeout passes; returns the differences
+     * left (at most 20; empty when they agree).
+     */
+    List<String> awaitAgreement(java.util.Map<String, OrdersScenario.Expected> truth, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> diffs;
+        do {
+            diffs = OrdersScenario.compare(truth, OrdersScenario.queried(HTTP, port()));
+            if (diffs.isEmpty()) {
+                return diffs;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        return diffs.subList(0, Math.min(20, diffs.size()));
+    }
+
     @Override
     public void close() {
         runtime.close();
