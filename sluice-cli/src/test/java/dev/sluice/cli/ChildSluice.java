@@ -120,9 +120,38 @@ final class ChildSluice {
         throw new AssertionError("sluice did not become healthy within " + HEALTHY_WITHIN + ": " + logs());
     }
 
-    /** SIGSTOP: every thread of the child (server, processor, sinks, broker) stops where it is. */
+    /**
+     * SIGSTOP: every thread of the child (server, processor, sinks, broker) stops where it is. Returns once the
+     * kernel shows every thread stopped (a thread in a system call finishes it first).
+     */
     void freeze() throws Exception {
         signal("-STOP");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!allThreadsStopped()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("sluice's threads did not all stop within 10 s of SIGSTOP");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private boolean allThreadsStopped() throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread has ended
+                }
+                // the state follows the command name, which is in parentheses and may hold spaces
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** SIGCONT after {@link #freeze}. */

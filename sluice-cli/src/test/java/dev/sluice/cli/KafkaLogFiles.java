@@ -49,7 +49,8 @@ final class KafkaLogFiles {
             long end = baseOffset(segments(part).getFirst());
             for (Path seg : segments(part)) {
                 end = Math.max(end, baseOffset(seg));
-                try (FileRecords f = FileRecords.open(seg.toFile(), false)) {
+                try (Segment segment = Segment.open(seg)) {
+                    FileRecords f = segment.records();
                     for (FileChannelRecordBatch b : f.batches()) {
                         end = b.nextOffset();
                     }
@@ -69,7 +70,8 @@ final class KafkaLogFiles {
         Set<String> out = new HashSet<>();
         for (Path part : partitions(logDir, topic::equals)) {
             for (Path seg : segments(part)) {
-                try (FileRecords f = FileRecords.open(seg.toFile(), false)) {
+                try (Segment segment = Segment.open(seg)) {
+                    FileRecords f = segment.records();
                     for (FileChannelRecordBatch b : f.batches()) {
                         if (b.isControlBatch()) {
                             continue;
@@ -92,7 +94,8 @@ final class KafkaLogFiles {
         for (Path part : partitions(logDir, topics)) {
             Map<Long, long[]> open = new LinkedHashMap<>(); // producer -> first, last, records
             for (Path seg : segments(part)) {
-                try (FileRecords f = FileRecords.open(seg.toFile(), false)) {
+                try (Segment segment = Segment.open(seg)) {
+                    FileRecords f = segment.records();
                     for (FileChannelRecordBatch b : f.batches()) {
                         if (!b.isTransactional()) {
                             continue;
@@ -123,7 +126,8 @@ final class KafkaLogFiles {
             String name = part.getFileName().toString();
             Map<Long, List<long[]>> pending = new LinkedHashMap<>(); // producer -> indexes into out
             for (Path seg : segments(part)) {
-                try (FileRecords f = FileRecords.open(seg.toFile(), false)) {
+                try (Segment segment = Segment.open(seg)) {
+                    FileRecords f = segment.records();
                     for (FileChannelRecordBatch b : f.batches()) {
                         if (b.isControlBatch()) {
                             ControlRecordType type = null;
@@ -169,7 +173,8 @@ final class KafkaLogFiles {
     /** The marker that ended {@code t} (COMMIT or ABORT), or null while there is none. */
     static ControlRecordType outcome(Path logDir, OpenTransaction t) throws IOException {
         for (Path seg : segments(logDir.resolve(t.partition()))) {
-            try (FileRecords f = FileRecords.open(seg.toFile(), false)) {
+            try (Segment segment = Segment.open(seg)) {
+                FileRecords f = segment.records();
                 for (FileChannelRecordBatch b : f.batches()) {
                     if (b.isControlBatch() && b.producerId() == t.producerId() && b.baseOffset() > t.lastOffset()) {
                         for (Record r : b) {
@@ -181,6 +186,21 @@ final class KafkaLogFiles {
             }
         }
         return null;
+    }
+
+    /**
+     * A segment opened read-only. Closing closes the file only: {@link FileRecords#close} would trim the file to
+     * the size it had when opened, which fails on a read-only channel (and must never touch a live broker's log).
+     */
+    private record Segment(FileRecords records) implements AutoCloseable {
+        static Segment open(Path file) throws IOException {
+            return new Segment(FileRecords.open(file.toFile(), false));
+        }
+
+        @Override
+        public void close() throws IOException {
+            records.channel().close();
+        }
     }
 
     /** The partition folders of the topics {@code topics} accepts; fails when there is none. */

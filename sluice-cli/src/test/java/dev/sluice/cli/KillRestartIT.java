@@ -42,9 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sluice run} in a child JVM with its embedded broker, killed with SIGKILL {@value #KILLS} times while
  * events stream in, each time at a point where it is doing work of a given kind, and restarted on the same data
  * directory. Once the client has retried the requests it got no answer for (same event ids), both views equal
- * the ground truth computed here (plain JDK code in {@link OrdersScenario} and {@link BasketView}), after every
- * restart and at the end; at the end the DuckDB raw table holds exactly the accepted ids and {@code _sluice_late}
- * each hours-late event once per window.
+ * the ground truth computed here (plain JDK code in {@link OrdersScenario} and {@link BasketView}), the DuckDB raw
+ * table holds exactly the accepted ids and {@code _sluice_late} each hours-late event once per window.
  *
  * <p>How a kill is shown to interrupt work: the child is first frozen with SIGSTOP, so its files (the broker's
  * log segments, the DuckDB file) stay as they are; the test reads them ({@link KafkaLogFiles}, a copy of the
@@ -139,8 +138,8 @@ class KillRestartIT {
                             .isIn(200, 207);
                 }
                 unanswered.clear();
-                // after each restart, so a failure names the kill that broke it
-                awaitViewsEqualTruthOrDiagnose("after kill " + (k + 1) + " (" + point + ")");
+                // no wait for the views here: the next kill finds the sink behind, as in production (waiting hid
+                // the sink re-reading whole topics on restart, which lost late deltas)
             }
             while (!toSend.isEmpty()) {
                 sendAnswered(toSend.poll());
