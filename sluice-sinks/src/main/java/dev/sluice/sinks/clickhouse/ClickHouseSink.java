@@ -263,7 +263,9 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                         p - 1);
             }
         }
-        c.seekToBeginning(fresh);
+        if (!fresh.isEmpty()) {
+            c.seekToBeginning(fresh); // an empty collection would mean every assigned partition: whole topics again
+        }
         connected = true;
     }
 

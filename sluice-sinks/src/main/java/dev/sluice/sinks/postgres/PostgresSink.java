@@ -159,7 +159,9 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                 k.seek(tp, next);
             }
         }
-        k.seekToBeginning(fresh);
+        if (!fresh.isEmpty()) {
+            k.seekToBeginning(fresh); // an empty collection would mean every assigned partition: whole topics again
+        }
     }
 
     @Override
