@@ -46,7 +46,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -384,12 +383,9 @@ public final class SluiceRuntime implements AutoCloseable {
         }
     }
 
-    private Properties streamsConfig() throws IOException {
+    private Properties streamsConfig() {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, pipeline.applicationId());
-        // static membership: a restart (kill -9 included) takes its partitions back at once, instead of
-        // waiting out the dead member's session timeout (45 s) before the group rebalances
-        p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, pipeline.applicationId() + "-" + instanceId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(
@@ -403,15 +399,6 @@ public final class SluiceRuntime implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         return p;
-    }
-
-    /** A name for this data directory's processor in its consumer group, made once and kept in the directory. */
-    private String instanceId() throws IOException {
-        Path file = options.dataDir().resolve("instance-id");
-        if (!Files.exists(file)) {
-            Files.writeString(file, java.util.UUID.randomUUID().toString());
-        }
-        return Files.readString(file).strip();
     }
 
     private boolean brokerUp() {
