@@ -2,6 +2,7 @@ package dev.sluice.cli;
 
 import dev.sluice.kafka.ClientDefaults;
 import dev.sluice.kafka.EmbeddedKafka;
+import dev.sluice.kafka.HangingTransactions;
 import dev.sluice.kafka.KafkaTopics;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
@@ -46,6 +47,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -249,6 +251,10 @@ public final class SluiceRuntime implements AutoCloseable {
                         .REPLACE_THREAD;
             });
             streams.setGlobalStateRestoreListener(new RestoreTracker());
+            if (broker != null) {
+                // the embedded broker is this process's own: after a crash, end what the crash left hanging
+                HangingTransactions.resolve(admin, Duration.ofSeconds(15));
+            }
             streams.start();
         }
 
@@ -383,9 +389,12 @@ public final class SluiceRuntime implements AutoCloseable {
         }
     }
 
-    private Properties streamsConfig() {
+    private Properties streamsConfig() throws IOException {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, pipeline.applicationId());
+        // static membership: a restart (kill -9 included) takes its partitions back at once, instead of
+        // waiting out the dead member's session timeout (45 s) before the group rebalances
+        p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, pipeline.applicationId() + "-" + instanceId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(
@@ -399,6 +408,15 @@ public final class SluiceRuntime implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         return p;
+    }
+
+    /** A name for this data directory's processor in its consumer group, made once and kept in the directory. */
+    private String instanceId() throws IOException {
+        Path file = options.dataDir().resolve("instance-id");
+        if (!Files.exists(file)) {
+            Files.writeString(file, java.util.UUID.randomUUID().toString());
+        }
+        return Files.readString(file).strip();
     }
 
     private boolean brokerUp() {

@@ -1,0 +1,156 @@
+package dev.sluice.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds and ends transactions a crash left hanging, as Kafka's {@code kafka-transactions find-hanging} and
+ * {@code abort} do, before the processor starts on the embedded broker.
+ *
+ * <p>A transaction hangs on a partition when the partition holds its records without a commit or abort
+ * marker while its coordinator has already finished it (or no longer knows it): nothing will ever write the
+ * marker, so read_committed readers stop at it for good, and a Kafka Streams task whose offsets sit in such a
+ * transaction on {@code __consumer_offsets} never starts (it waits for stable offsets). Seen with Kafka 4.3
+ * (transactions v2) after kill -9 between a commit's prepare and its markers: the coordinator completed the
+ * commit after the restart, and the marker for the group's offsets partition was never written.
+ *
+ * <p>Ending it with an abort marker is safe when the transaction changed nothing else: under transactions v2
+ * an end marker bumps the producer epoch, so a partition that received this transaction's marker shows the
+ * producer at a later epoch than the hanging records'. When one does and the coordinator does not say the
+ * transaction was aborted, its outputs may be committed and then its offsets must be too, which Kafka's admin
+ * API cannot do; such a transaction is reported and left as it is.
+ */
+public final class HangingTransactions {
+    private static final Logger LOG = LoggerFactory.getLogger(HangingTransactions.class);
+    private static final Set<TransactionState> SETTLING = EnumSet.of(
+            TransactionState.PREPARE_COMMIT, TransactionState.PREPARE_ABORT, TransactionState.PREPARE_EPOCH_FENCE);
+
+    private HangingTransactions() {}
+
+    /** What was found and done, one line per hanging transaction and partition. */
+    public record Outcome(List<String> aborted, List<String> leftHanging) {}
+
+    /**
+     * Waits (up to {@code settle}) until no coordinator is still writing markers, then aborts every hanging
+     * transaction that is safe to abort on every partition of the cluster.
+     */
+    public static Outcome resolve(Admin admin, Duration settle) throws InterruptedException {
+        try {
+            awaitSettled(admin, settle);
+            List<TopicPartition> partitions = allPartitions(admin);
+            Map<TopicPartition, List<ProducerState>> producers = new HashMap<>();
+            admin.describeProducers(partitions)
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .forEach((tp, state) -> producers.put(tp, state.activeProducers()));
+            Map<Long, TransactionListing> byProducer = new HashMap<>();
+            for (TransactionListing t : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
+                byProducer.put(t.producerId(), t);
+            }
+            List<String> aborted = new ArrayList<>();
+            List<String> left = new ArrayList<>();
+            for (Map.Entry<TopicPartition, List<ProducerState>> e : producers.entrySet()) {
+                for (ProducerState p : e.getValue()) {
+                    if (p.currentTransactionStartOffset().isEmpty()) {
+                        continue;
+                    }
+                    TransactionListing t = byProducer.get(p.producerId());
+                    TransactionState state = t == null ? null : t.state();
+                    if (state == TransactionState.ONGOING || (state != null && SETTLING.contains(state))) {
+                        continue; // a live transaction: its producer or its coordinator ends it
+                    }
+                    String what = e.getKey() + " producer " + p.producerId() + " epoch " + p.producerEpoch()
+                            + " from offset "
+                            + p.currentTransactionStartOffset().getAsLong() + " ("
+                            + (t == null ? "unknown to its coordinator" : t.transactionalId() + ", " + state) + ")";
+                    List<TopicPartition> endedElsewhere = endedElsewhere(producers, e.getKey(), p);
+                    if (state != TransactionState.COMPLETE_ABORT && !endedElsewhere.isEmpty()) {
+                        left.add(
+                                what + ": its end marker reached " + endedElsewhere
+                                        + "; if that was a commit it must be committed here too, which the admin API cannot do");
+                        continue;
+                    }
+                    int coordinatorEpoch = p.coordinatorEpoch().orElse(0);
+                    short markerEpoch = (short) (p.producerEpoch() + 1);
+                    admin.abortTransaction(
+                                    new AbortTransactionSpec(e.getKey(), p.producerId(), markerEpoch, coordinatorEpoch))
+                            .all()
+                            .get(30, TimeUnit.SECONDS);
+                    aborted.add(what);
+                }
+            }
+            aborted.forEach(a -> LOG.warn("aborted a transaction a crash left hanging: {}", a));
+            left.forEach(l -> LOG.error("a transaction a crash left hanging blocks its readers: {}", l));
+            return new Outcome(aborted, left);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("could not look for hanging transactions: {}", e.toString());
+            return new Outcome(List.of(), List.of());
+        }
+    }
+
+    /**
+     * Partitions where the producer shows, with no transaction open, the epoch this transaction's end marker
+     * (commit or abort, both bump the epoch under transactions v2) would have set, or a later one.
+     */
+    private static List<TopicPartition> endedElsewhere(
+            Map<TopicPartition, List<ProducerState>> producers, TopicPartition here, ProducerState hanging) {
+        List<TopicPartition> out = new ArrayList<>();
+        producers.forEach((tp, states) -> {
+            for (ProducerState s : states) {
+                if (!tp.equals(here)
+                        && s.producerId() == hanging.producerId()
+                        && s.producerEpoch() > hanging.producerEpoch()
+                        && s.currentTransactionStartOffset().isEmpty()) {
+                    out.add(tp);
+                }
+            }
+        });
+        return out;
+    }
+
+    private static void awaitSettled(Admin admin, Duration settle)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + settle.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean settling = admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream()
+                    .anyMatch(t -> SETTLING.contains(t.state()));
+            if (!settling) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static List<TopicPartition> allPartitions(Admin admin)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true))
+                .names()
+                .get(30, TimeUnit.SECONDS);
+        List<TopicPartition> out = new ArrayList<>();
+        for (TopicDescription d : admin.describeTopics(topics)
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .values()) {
+            d.partitions().forEach(p -> out.add(new TopicPartition(d.name(), p.partition())));
+        }
+        return out;
+    }
+}
