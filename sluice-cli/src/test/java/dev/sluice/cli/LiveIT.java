@@ -247,6 +247,9 @@ class LiveIT {
             do {
                 lat = stats().get("views").get("gmv_by_country").get("latency_ms");
             } while (lat.get("count").asLong() < sentBefore + got.size() && System.nanoTime() < deadline);
+            // the server records an update's latency after writing it, which can be a few ms after this client read
+            // it; every recorded value was recorded before the stats that hold it were read
+            long readBy = System.currentTimeMillis() - at.toEpochMilli();
             assertThat(lat.get("count").asLong()).isEqualTo(sentBefore + got.size());
             assertThat(sentBefore)
                     .as("this test runs first: the histogram holds only its updates")
@@ -255,7 +258,9 @@ class LiveIT {
             for (String p : List.of("p50", "p99")) {
                 assertThat(lat.get(p).asLong())
                         .as(p)
-                        .isBetween(digits.lowestEquivalentValue(lowest), digits.highestEquivalentValue(highest));
+                        .isBetween(
+                                digits.lowestEquivalentValue(lowest),
+                                digits.highestEquivalentValue(Math.max(highest, readBy)));
             }
         }
     }
