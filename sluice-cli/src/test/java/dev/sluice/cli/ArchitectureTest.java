@@ -34,7 +34,34 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("dev.sluice.sources..")
-                .because("a sink reads Kafka topics, not sources; share code through sluice-processor")
+                .because("a sink reads Kafka topics, not sources; share wire formats through sluice-wire")
+                .check(CLASSES);
+    }
+
+    @Test
+    void sinksSourcesAndTheServerDoNotKnowTheEngine() {
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.sluice.sinks..", "dev.sluice.sources..", "dev.sluice.server..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.sluice.processor..")
+                .because("what they share with the processor is a wire contract (view records, accumulator state,"
+                        + " dead-letter headers, event time): put it in sluice-wire (dev.sluice.wire), so the engine"
+                        + " can change without them")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theWireContractsDoNotKnowTheEngine() {
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.sluice.wire..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.sluice.processor..", "dev.sluice.sources..", "dev.sluice.sinks..", "dev.sluice.server..")
+                .because("sluice-wire sits below everything that reads or writes the pipeline's topics")
                 .check(CLASSES);
     }
 

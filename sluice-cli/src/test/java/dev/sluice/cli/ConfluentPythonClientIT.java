@@ -7,7 +7,7 @@ import dev.sluice.kafka.ClientDefaults;
 import dev.sluice.kafka.testing.SharedKafka;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PipelineLoader;
-import dev.sluice.processor.DeadLetter;
+import dev.sluice.wire.DeadLetter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.kafka.ClientDefaults;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.processor.DeadLetter;
+import dev.sluice.wire.DeadLetter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -334,7 +334,7 @@ public final class SluiceServer implements AutoCloseable {
 
     /**
      * {@code GET /v1/views/{view}/truth}: the view recomputed from the raw events in the store, the plain way
-     * ({@link dev.sluice.processor.truth.ViewTruth}), for {@code sluice verify --recompute}.
+     * ({@link dev.sluice.wire.ViewTruth}), for {@code sluice verify --recompute}.
      */
     private static void recompute(Context ctx, Pipeline pipeline, ViewStore store) throws Exception {
         ViewDef view = view(ctx, pipeline);
@@ -342,8 +342,8 @@ public final class SluiceServer implements AutoCloseable {
             return;
         }
         String name = view.name();
-        var truth = new dev.sluice.processor.truth.ViewTruth(
-                view, pipeline.stream(view.from()).timeField());
+        var truth =
+                new dev.sluice.wire.ViewTruth(view, pipeline.stream(view.from()).timeField());
         long[] events = new long[1];
         store.forEachRaw(view.from(), e -> {
             events[0]++;

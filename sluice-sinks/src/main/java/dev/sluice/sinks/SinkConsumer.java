@@ -45,12 +45,12 @@ public final class SinkConsumer {
      * A view topic's record, or null (counted as discarded and logged) when it cannot be read: one bad record must
      * not stop the sink.
      */
-    public static dev.sluice.processor.ViewRecord decodeView(
+    public static dev.sluice.wire.ViewRecord decodeView(
             dev.sluice.pipeline.ViewDef v,
             org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r,
             dev.sluice.kafka.metrics.ComponentMetrics metrics) {
         try {
-            return dev.sluice.processor.ViewRecord.decode(v, r.value());
+            return dev.sluice.wire.ViewRecord.decode(v, r.value());
         } catch (RuntimeException e) {
             metrics.discarded(dev.sluice.kafka.metrics.ComponentMetrics.INVALID, 1);
             LOG.warn(

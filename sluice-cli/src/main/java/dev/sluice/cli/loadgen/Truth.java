@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.truth.ViewTruth;
+import dev.sluice.wire.ViewTruth;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -2,7 +2,7 @@ package dev.sluice.cli.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.processor.measure.Accumulator;
+import dev.sluice.wire.Accumulator;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.net.URI;

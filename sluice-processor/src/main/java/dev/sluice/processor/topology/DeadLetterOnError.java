@@ -2,7 +2,7 @@ package dev.sluice.processor.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.processor.DeadLetter;
+import dev.sluice.wire.DeadLetter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;

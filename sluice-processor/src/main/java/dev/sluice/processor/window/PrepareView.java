@@ -8,11 +8,11 @@ import dev.sluice.pipeline.Expression;
 import dev.sluice.pipeline.Expressions;
 import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.ParsedEvent;
 import dev.sluice.processor.Routed;
-import dev.sluice.processor.Unprocessable;
-import dev.sluice.processor.ViewRecord;
+import dev.sluice.wire.DeadLetter;
+import dev.sluice.wire.Unprocessable;
+import dev.sluice.wire.ViewRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +58,7 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
             return e.time();
         }
         try {
-            return dev.sluice.processor.EventTime.of(e.event(), sourceTimeField);
+            return dev.sluice.wire.EventTime.of(e.event(), sourceTimeField);
         } catch (RuntimeException ex) {
             return e.time();
         }

@@ -6,11 +6,11 @@ import dev.sluice.kafka.metrics.ComponentMetrics;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
-import dev.sluice.processor.DeadLetter;
 import dev.sluice.processor.Routed;
-import dev.sluice.processor.Unprocessable;
-import dev.sluice.processor.ViewRecord;
-import dev.sluice.processor.measure.Accumulator;
+import dev.sluice.wire.Accumulator;
+import dev.sluice.wire.DeadLetter;
+import dev.sluice.wire.Unprocessable;
+import dev.sluice.wire.ViewRecord;
 import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -51,9 +51,9 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class WindowAggregate implements Processor<byte[], byte[], byte[], Routed> {
     /** Windowless views keep one row per group, with this window. */
-    public static final long GLOBAL_START = 0L;
+    public static final long GLOBAL_START = ViewRecord.GLOBAL_START;
 
-    public static final long GLOBAL_END = 253402300799999L; // 9999-12-31T23:59:59.999Z
+    public static final long GLOBAL_END = ViewRecord.GLOBAL_END;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String WATERMARK_KEY = "watermark";

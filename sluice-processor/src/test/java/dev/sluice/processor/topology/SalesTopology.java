@@ -5,7 +5,7 @@ import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.ViewRecord;
+import dev.sluice.wire.ViewRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

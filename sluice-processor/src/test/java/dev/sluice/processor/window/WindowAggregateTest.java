@@ -6,7 +6,7 @@ import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
 import dev.sluice.processor.Routed;
-import dev.sluice.processor.ViewRecord;
+import dev.sluice.wire.ViewRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

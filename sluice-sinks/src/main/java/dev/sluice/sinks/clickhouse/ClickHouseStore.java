@@ -12,8 +12,8 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.EventTime;
 import dev.sluice.sinks.ViewStore;
+import dev.sluice.wire.EventTime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -471,7 +471,7 @@ public final class ClickHouseStore implements ViewStore {
             }
             if (view.window() == null) {
                 // one row per group over all time: its end is past what DateTime holds
-                row.put("window_end", EventTime.format(dev.sluice.processor.window.WindowAggregate.GLOBAL_END));
+                row.put("window_end", EventTime.format(dev.sluice.wire.ViewRecord.GLOBAL_END));
             }
             rows.add(row);
         });

@@ -4,7 +4,7 @@ import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.EventTime;
+import dev.sluice.wire.EventTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -198,7 +198,7 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
                 from == null ? null : Math.floorDiv(from + step - 1, step) * step,
                 to == null ? null : Math.floorDiv(to + step - 1, step) * step,
                 where);
-        record Bucket(long start, List<Object> group, dev.sluice.processor.measure.Accumulator acc) {}
+        record Bucket(long start, List<Object> group, dev.sluice.wire.Accumulator acc) {}
         Map<String, Bucket> buckets = new java.util.HashMap<>();
         try (Connection c = connect();
                 PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -216,7 +216,7 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
                         }
                         group.add(v);
                     }
-                    var acc = dev.sluice.processor.measure.Accumulator.fromBytes(
+                    var acc = dev.sluice.wire.Accumulator.fromBytes(
                             view.measures(), rs.getBytes(2 + view.groupBy().size()));
                     String key = start + "|" + group;
                     Bucket b = buckets.get(key);

@@ -6,11 +6,10 @@ import dev.sluice.kafka.metrics.ComponentMetrics;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
-import dev.sluice.processor.DeadLetter;
-import dev.sluice.processor.Routed;
 import dev.sluice.registry.SchemaLookup;
 import dev.sluice.schema.Violation;
 import dev.sluice.sources.Admission;
+import dev.sluice.wire.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
@@ -59,31 +58,34 @@ public final class KafkaSourceTopology {
         String n = "source-" + source.name();
         AutoOffsetReset reset =
                 "latest".equals(source.startFrom()) ? AutoOffsetReset.latest() : AutoOffsetReset.earliest();
-        KStream<byte[], Routed> admitted = builder.stream(
+        KStream<byte[], Admitted> admitted = builder.stream(
                         source.topic(),
                         Consumed.with(BYTES, BYTES).withOffsetResetPolicy(reset).withName(n))
                 .process(
                         () -> new Admit(source, admission, new Decoder(source.format(), registry), m),
                         Named.as(n + "-admit"));
-        Map<String, KStream<byte[], Routed>> b = admitted.split(Named.as(n + "-"))
-                .branch((k, v) -> v.target() == Routed.Target.DLQ, Branched.as("dlq"))
+        Map<String, KStream<byte[], Admitted>> b = admitted.split(Named.as(n + "-"))
+                .branch((k, v) -> v.refused(), Branched.as("dlq"))
                 .defaultBranch(Branched.as("ok"));
         b.get(n + "-dlq")
-                .mapValues(Routed::bytes, Named.as(n + "-dlq-bytes"))
+                .mapValues(Admitted::bytes, Named.as(n + "-dlq-bytes"))
                 .to(pipeline.dlqTopic(), Produced.with(BYTES, BYTES).withName(n + "-dlq-sink"));
         b.get(n + "-ok")
-                .mapValues(Routed::bytes, Named.as(n + "-ok-bytes"))
+                .mapValues(Admitted::bytes, Named.as(n + "-ok-bytes"))
                 .to(
                         pipeline.streamTopic(source.stream()),
                         Produced.with(BYTES, BYTES).withName(n + "-sink"));
     }
 
-    private static final class Admit implements Processor<byte[], byte[], byte[], Routed> {
+    /** An event on its way to the stream topic, or refused and on its way to the dead-letter topic. */
+    private record Admitted(boolean refused, byte[] bytes) {}
+
+    private static final class Admit implements Processor<byte[], byte[], byte[], Admitted> {
         private final SourceDef.Kafka source;
         private final Admission admission;
         private final Decoder decoder;
         private final ComponentMetrics metrics;
-        private ProcessorContext<byte[], Routed> context;
+        private ProcessorContext<byte[], Admitted> context;
 
         Admit(SourceDef.Kafka source, Admission admission, Decoder decoder, ComponentMetrics metrics) {
             this.metrics = metrics;
@@ -93,7 +95,7 @@ public final class KafkaSourceTopology {
         }
 
         @Override
-        public void init(ProcessorContext<byte[], Routed> context) {
+        public void init(ProcessorContext<byte[], Admitted> context) {
             this.context = context;
         }
 
@@ -118,7 +120,7 @@ public final class KafkaSourceTopology {
             if (r instanceof Admission.Accepted a) {
                 metrics.emitted(1);
                 context.forward(record.withKey(a.key())
-                        .withValue(Routed.next(a.value()))
+                        .withValue(new Admitted(false, a.value()))
                         .withTimestamp(a.time()));
             } else {
                 var v = ((Admission.Refused) r).violations();
@@ -133,7 +135,7 @@ public final class KafkaSourceTopology {
 
         private void dlq(Record<byte[], byte[]> record, String field, String rule, String reason, String origin) {
             metrics.discarded(ComponentMetrics.INVALID, 1);
-            context.forward(record.withValue(Routed.dlq(DeadLetter.value(record.value())))
+            context.forward(record.withValue(new Admitted(true, DeadLetter.value(record.value())))
                     .withHeaders(DeadLetter.headers(
                             record.headers(),
                             "validate",

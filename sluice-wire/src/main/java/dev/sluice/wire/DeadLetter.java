@@ -1,4 +1,4 @@
-package dev.sluice.processor;
+package dev.sluice.wire;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;

@@ -1,11 +1,10 @@
-package dev.sluice.processor.measure;
+package dev.sluice.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.MeasureDef.Kind;
-import dev.sluice.processor.Unprocessable;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;

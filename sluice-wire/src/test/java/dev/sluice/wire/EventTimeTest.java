@@ -1,4 +1,4 @@
-package dev.sluice.processor;
+package dev.sluice.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,10 +1,9 @@
-package dev.sluice.processor;
+package dev.sluice.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.measure.Accumulator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +40,12 @@ public record ViewRecord(
         Accumulator state,
         long sourceMs,
         long emittedMs) {
+
+    /** The window of a windowless view's rows: one row per group over all time. */
+    public static final long GLOBAL_START = 0L;
+
+    /** 9999-12-31T23:59:59.999Z, the latest time every store can hold. */
+    public static final long GLOBAL_END = 253402300799999L;
 
     public ViewRecord(
             Kind kind,

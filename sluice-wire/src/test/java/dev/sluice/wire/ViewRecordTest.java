@@ -1,4 +1,4 @@
-package dev.sluice.processor;
+package dev.sluice.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
-import dev.sluice.processor.measure.Accumulator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.sluice.processor;
+package dev.sluice.wire;
 
 /**
  * An event a view cannot compute, with what the dead-letter headers need: the offending field and the rule.

@@ -1,4 +1,4 @@
-package dev.sluice.processor.truth;
+package dev.sluice.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.pipeline.Expression;
@@ -6,7 +6,6 @@ import dev.sluice.pipeline.Expressions;
 import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
-import dev.sluice.processor.EventTime;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;

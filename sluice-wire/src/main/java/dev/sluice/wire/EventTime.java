@@ -1,4 +1,4 @@
-package dev.sluice.processor;
+package dev.sluice.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;

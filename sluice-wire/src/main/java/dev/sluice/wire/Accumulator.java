@@ -1,7 +1,6 @@
-package dev.sluice.processor.measure;
+package dev.sluice.wire;
 
 import dev.sluice.pipeline.MeasureDef;
-import dev.sluice.processor.Unprocessable;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

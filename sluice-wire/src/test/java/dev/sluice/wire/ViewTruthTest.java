@@ -1,4 +1,4 @@
-package dev.sluice.processor.truth;
+package dev.sluice.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.sluice.processor.measure;
+package dev.sluice.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
