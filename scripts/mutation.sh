@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Mutation testing with PIT (docs/testing.md, "Mutation testing"): mutates the classes of sluice-pipeline,
-# sluice-processor and the sinks' bookkeeping, runs the unit tests (*Test) against each mutant, and prints each
+# sluice-wire, sluice-processor and the sinks' bookkeeping, runs the unit tests (*Test) against each mutant, and prints each
 # module's score. Reports (XML and HTML) land in <module>/target/pit-reports/. Not part of CI: it takes about
 # half an hour on two cores.
-#   bash scripts/mutation.sh                      all three modules
-#   bash scripts/mutation.sh processor sinks      some of them (pipeline, processor, sinks)
+#   bash scripts/mutation.sh                      all four modules
+#   bash scripts/mutation.sh processor sinks      some of them (pipeline, wire, processor, sinks)
 # Extra Maven flags (e.g. -o) go in MVN_FLAGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java-env.sh
 echo "mutation.sh: JAVA_HOME=$JAVA_HOME" >&2
 
-all=(pipeline processor sinks)
+all=(pipeline wire processor sinks)
 chosen=("$@")
 [ ${#chosen[@]} -eq 0 ] && chosen=("${all[@]}")
 modules=() skips=()
