@@ -13,7 +13,7 @@ function model(meta, stats) {
     streams.set(s.name, { name: s.name });
     for (const src of s.sources || []) sources.set(src.name, { name: src.name, type: src.type, stream: s.name });
   }
-  for (const v of meta.views) views.set(v.name, { name: v.name, from: v.from });
+  for (const v of meta.views) views.set(v.name, { name: v.name, from: v.from, inputs: v.inputs });
   if (stats) {
     for (const [n, x] of Object.entries(stats.sources || {})) sources.set(n, { ...sources.get(n), name: n, ...x });
     for (const n of Object.keys(stats.streams || {})) if (!streams.has(n)) streams.set(n, { name: n });
@@ -22,7 +22,8 @@ function model(meta, stats) {
   }
   const edges = [];
   for (const s of sources.values()) if (s.stream) edges.push([`source:${s.name}`, `stream:${s.stream}`]);
-  for (const v of views.values()) if (v.from) edges.push([`stream:${v.from}`, `view:${v.name}`]);
+  // a view's inputs are processing-graph node ids (`stream:orders`), the same ids as the boxes'
+  for (const v of views.values()) for (const i of v.inputs || (v.from ? [`stream:${v.from}`] : [])) edges.push([i, `view:${v.name}`]);
   for (const k of sinks.values()) {
     const inputs = k.inputs || [...streams.keys(), ...views.keys()];
     for (const i of inputs) {

@@ -11,7 +11,7 @@ import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.topology.DeadLetterOnError;
-import dev.sluice.processor.topology.ViewTopology;
+import dev.sluice.processor.topology.GraphTopology;
 import dev.sluice.registry.RegistryException;
 import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.schema.compat.SchemaType;
@@ -240,7 +240,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 KafkaSinkTopology.addTo(builder, pipeline, k, schemaIds, registry, metrics);
             }
         }
-        ViewTopology.addTo(builder, pipeline, metrics);
+        GraphTopology.addTo(builder, pipeline, metrics);
         Topology topology = builder.build();
         if (!topology.describe().subtopologies().isEmpty()) {
             streams = new KafkaStreams(topology, streamsConfig());

@@ -196,6 +196,9 @@ class EcommercePipelineIT {
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.httpPort() + "/v1/views"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(v.body()).contains("gmv_by_country").contains("count_distinct");
+        assertThat(v.body())
+                .contains("gmv_by_country")
+                .contains("count_distinct")
+                .contains("\"inputs\":[\"stream:orders\"]");
     }
 }

@@ -6,6 +6,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.pipeline.graph.ProcessingGraph;
 import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.registry.http.RegistryApi;
 import dev.sluice.server.live.LiveHub;
@@ -440,10 +441,12 @@ public final class SluiceServer implements AutoCloseable {
 
     private static List<Map<String, Object>> describeViews(Pipeline p) {
         List<Map<String, Object>> out = new ArrayList<>();
+        ProcessingGraph graph = ProcessingGraph.compile(p);
         for (ViewDef v : p.views().values()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", v.name());
             m.put("from", v.from());
+            m.put("inputs", graph.node(ProcessingGraph.id("view", v.name())).inputs());
             m.put("filter", v.filter() == null ? null : v.filter().source());
             if (v.window() != null) {
                 Map<String, Object> w = new LinkedHashMap<>();

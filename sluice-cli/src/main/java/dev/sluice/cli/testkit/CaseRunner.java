@@ -7,7 +7,7 @@ import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.TestFile;
 import dev.sluice.pipeline.ViewDef;
-import dev.sluice.processor.topology.ViewTopology;
+import dev.sluice.processor.topology.GraphTopology;
 import dev.sluice.schema.Violation;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
@@ -45,7 +45,7 @@ import org.apache.kafka.streams.test.TestRecord;
  * <ul>
  *   <li>Admission: each input event passes the stream's contract as the HTTP source applies it ({@link Admission},
  *       with the case's clock); a refused event goes no further and is reported with its reasons.
- *   <li>Processor: the topology is built by {@link ViewTopology}, exactly as {@code sluice run} builds it, and run
+ *   <li>Processor: the topology is built by {@link GraphTopology}, exactly as {@code sluice run} builds it, and run
  *       by Kafka Streams' {@link TopologyTestDriver}: one partition per topic, so each view's watermark is the
  *       highest event time it has seen so far; record timestamps are the event times, so stream time (and the
  *       punctuation that expires closed windows) advances with the input.
@@ -97,7 +97,7 @@ final class CaseRunner {
         Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);
 
         StreamsBuilder builder = new StreamsBuilder();
-        ViewTopology.addTo(builder, pipeline, PipelineMetrics.none());
+        GraphTopology.addTo(builder, pipeline, PipelineMetrics.none());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, pipeline.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "offline:9092"); // the test driver connects to nothing

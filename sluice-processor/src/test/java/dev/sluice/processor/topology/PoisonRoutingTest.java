@@ -142,7 +142,7 @@ class PoisonRoutingTest {
                 Map.of("v", view(new LinkedHashMap<>())),
                 Map.of());
         StreamsBuilder b = new StreamsBuilder();
-        ViewTopology.addTo(b, p);
+        GraphTopology.addTo(b, p);
         String described = b.build().describe().toString();
         assertThat(described).contains("shop.sales").contains("sales-dedupe");
         assertThat(described).doesNotContain("shop.idle").doesNotContain("idle-dedupe");

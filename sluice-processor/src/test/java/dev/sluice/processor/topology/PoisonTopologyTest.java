@@ -95,7 +95,7 @@ class PoisonTopologyTest {
                 Map.of("per_minute", tumbling, "ten_by_five", hopping),
                 Map.of());
         StreamsBuilder b = new StreamsBuilder();
-        ViewTopology.addTo(b, p);
+        GraphTopology.addTo(b, p);
         driver = new TopologyTestDriver(b.build(), props());
         in = driver.createInputTopic("shop.sales", new ByteArraySerializer(), new ByteArraySerializer());
         tumblingOut = output("shop.view.per_minute");

@@ -72,7 +72,7 @@ final class SalesTopology implements AutoCloseable {
         Pipeline p = new Pipeline(
                 "shop", Path.of("p.yaml"), Map.of("sales", sales(dedupHorizon)), Map.of(), this.views, Map.of());
         StreamsBuilder b = new StreamsBuilder();
-        ViewTopology.addTo(b, p, new PipelineMetrics(registry));
+        GraphTopology.addTo(b, p, new PipelineMetrics(registry));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

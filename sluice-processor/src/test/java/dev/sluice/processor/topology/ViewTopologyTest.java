@@ -76,7 +76,7 @@ class ViewTopologyTest {
         Pipeline p = new Pipeline(
                 "shop", Path.of("p.yaml"), Map.of("sales", s), Map.of(), Map.of("by_country", sales), Map.of());
         StreamsBuilder b = new StreamsBuilder();
-        ViewTopology.addTo(b, p);
+        GraphTopology.addTo(b, p);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
