@@ -76,22 +76,7 @@ public final class Accumulator {
      * @throws Unprocessable naming the measure's field when a value cannot be folded in
      */
     public void add(Map<String, ?> values) {
-        BigDecimal[] decimals = new BigDecimal[measures.size()];
-        for (int i = 0; i < measures.size(); i++) {
-            MeasureDef m = measures.get(i);
-            Object v = m.kind() == MeasureDef.Kind.COUNT ? null : values.get(m.field());
-            if (v == null || m.kind() == MeasureDef.Kind.COUNT_DISTINCT) {
-                continue;
-            }
-            decimals[i] = decimal(v, m);
-            if (!Double.isFinite(sums[i].add(decimals[i]).doubleValue())) {
-                throw new Unprocessable(
-                        m.field(),
-                        "measure",
-                        m.kind().keyword() + "(" + m.field() + "): adding " + decimals[i]
-                                + " takes the sum beyond the range of a double");
-            }
-        }
+        BigDecimal[] decimals = check(values);
         events++;
         for (int i = 0; i < measures.size(); i++) {
             MeasureDef m = measures.get(i);
@@ -128,6 +113,32 @@ public final class Accumulator {
                 klls[i].update(x);
             }
         }
+    }
+
+    /**
+     * Checks that {@code values} can be folded in (each a number where the measure needs one, finite, and every
+     * sum staying within a double) without changing anything; returns the values as decimals, by measure.
+     *
+     * @throws Unprocessable naming the measure's field when a value cannot be folded in
+     */
+    public BigDecimal[] check(Map<String, ?> values) {
+        BigDecimal[] decimals = new BigDecimal[measures.size()];
+        for (int i = 0; i < measures.size(); i++) {
+            MeasureDef m = measures.get(i);
+            Object v = m.kind() == MeasureDef.Kind.COUNT ? null : values.get(m.field());
+            if (v == null || m.kind() == MeasureDef.Kind.COUNT_DISTINCT) {
+                continue;
+            }
+            decimals[i] = decimal(v, m);
+            if (!Double.isFinite(sums[i].add(decimals[i]).doubleValue())) {
+                throw new Unprocessable(
+                        m.field(),
+                        "measure",
+                        m.kind().keyword() + "(" + m.field() + "): adding " + decimals[i]
+                                + " takes the sum beyond the range of a double");
+            }
+        }
+        return decimals;
     }
 
     private static boolean isQuantile(MeasureDef.Kind k) {

@@ -102,6 +102,9 @@ final class CaseRunner {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, pipeline.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "offline:9092"); // the test driver connects to nothing
         props.put(StreamsConfig.STATE_DIR_CONFIG, work.resolve("streams").toString());
+        props.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                100); // as sluice run: view updates go out once per commit interval
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
 
         List<Refusal> refused = new ArrayList<>();
@@ -145,6 +148,8 @@ final class CaseRunner {
                     if (processed) {
                         input.pipeInput(new TestRecord<>(
                                 a.key(), a.value(), new RecordHeaders(), Instant.ofEpochMilli(a.time())));
+                        // views send each changed row's update once per commit interval, as in sluice run
+                        driver.advanceWallClockTime(java.time.Duration.ofMillis(100));
                         for (Map.Entry<String, TestOutputTopic<byte[], byte[]>> vt : viewTopics.entrySet()) {
                             for (TestRecord<byte[], byte[]> r : vt.getValue().readRecordsToList()) {
                                 add(batch, offsets, vt.getKey(), r.key(), r.value());

@@ -1,7 +1,5 @@
 package dev.sluice.processor.topology;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.wire.DeadLetter;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +24,6 @@ public final class DeadLetterOnError implements ProcessingExceptionHandler {
     public static final String DLQ_TOPIC = "sluice.dlq.topic";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterOnError.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong HANDLED = new AtomicLong();
 
     private String dlqTopic;
@@ -89,15 +86,14 @@ public final class DeadLetterOnError implements ProcessingExceptionHandler {
         return new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(), DeadLetter.value(value), headers);
     }
 
-    /** The event as received: a repartition topic carries the prepared record, with the event in {@code e}. */
+    /** The event as received: a repartition topic carries the prepared record, with the event in it. */
     private static byte[] eventOf(String topic, byte[] raw) {
         if (raw == null || topic == null || !topic.endsWith("-repartition")) {
             return raw;
         }
         try {
-            JsonNode p = JSON.readTree(raw);
-            return p != null && p.hasNonNull("e") ? dev.sluice.processor.window.PrepareView.rawEvent(p) : raw;
-        } catch (Exception e) {
+            return dev.sluice.processor.window.Prepared.decode(raw).raw();
+        } catch (RuntimeException e) {
             return raw;
         }
     }

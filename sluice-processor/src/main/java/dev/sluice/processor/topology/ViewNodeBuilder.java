@@ -33,7 +33,7 @@ final class ViewNodeBuilder {
                 .repartition(Repartitioned.with(BYTES, BYTES)
                         .withName(node.byGroupTopic())
                         .withNumberOfPartitions(stream.partitions()));
-        ctx.builder().addStateStore(WindowAggregate.rowsStore(node.rowsStore()));
+        ctx.builder().addStateStore(WindowAggregate.rowsStore(node.rowsStore(), node.view()));
         ctx.builder().addStateStore(WindowAggregate.watermarkStore(node.watermarkStore()));
         KStream<byte[], Routed> out = byGroup.process(
                 () -> new WindowAggregate(node.view(), node.rowsStore(), node.watermarkStore(), ctx.metrics()),

@@ -1,7 +1,5 @@
 package dev.sluice.processor.window;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.kafka.metrics.ComponentMetrics;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Expression;
@@ -15,6 +13,7 @@ import dev.sluice.wire.Unprocessable;
 import dev.sluice.wire.ViewRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -23,13 +22,11 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Per event and view: derive fields, filter, and key the event by its group, keeping only what the
- * aggregate needs (id, time, measure inputs, the origin {@code topic/partition@offset}, and the raw
- * event for the late and dead-letter topics). An expression that fails on an event, or a measure input
+ * aggregate needs as a {@link Prepared} record (id, time, measure inputs, the origin {@code topic/partition@offset},
+ * and the raw event for the late and dead-letter topics). An expression that fails on an event, or a measure input
  * that is not a finite number, sends that event to the dead-letter topic; the view goes on.
  */
 public final class PrepareView implements Processor<byte[], Routed, byte[], Routed> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final ViewDef view;
     private final String sourceTimeField;
     private ProcessorContext<byte[], Routed> context;
@@ -64,11 +61,6 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
         }
     }
 
-    /** The event's bytes as they sit in the stream topic, from a prepared record. */
-    public static byte[] rawEvent(com.fasterxml.jackson.databind.JsonNode prepared) {
-        return prepared.get("e").asText().getBytes(StandardCharsets.UTF_8);
-    }
-
     /** {@code topic/partition@offset} of the stream-topic record being prepared. */
     private String origin() {
         return context.recordMetadata()
@@ -95,30 +87,20 @@ public final class PrepareView implements Processor<byte[], Routed, byte[], Rout
             for (String g : view.groupBy()) {
                 group.add(fields.get(g));
             }
-            key = ViewRecord.groupKey(group).getBytes(StandardCharsets.UTF_8);
-            ObjectNode o = JSON.createObjectNode();
-            o.put("id", e.id());
-            o.put("t", e.time());
-            o.put("s", sourceTime(e));
-            o.set("g", JSON.valueToTree(group));
-            ObjectNode v = o.putObject("v");
+            String groupKey = ViewRecord.groupKey(group);
+            key = groupKey.getBytes(StandardCharsets.UTF_8);
+            Map<String, Object> values = new LinkedHashMap<>();
             for (MeasureDef m : view.measures()) {
                 if (m.field() != null) {
                     Object x = fields.get(m.field());
                     if (x instanceof Double d && !Double.isFinite(d)) {
-                        // a derived field can overflow (amount * 1e300) or divide by zero; JSON has no Infinity
+                        // a derived field can overflow (amount * 1e300) or divide by zero
                         throw new Unprocessable(m.field(), "finite", m.field() + ": number out of range (not finite)");
                     }
-                    v.set(m.field(), JSON.valueToTree(x));
+                    values.put(m.field(), x);
                 }
             }
-            String origin = origin();
-            if (origin != null) {
-                o.put("o", origin);
-            }
-            // the event's bytes as they sit in the stream topic, so the late and dead-letter topics get it unchanged
-            o.put("e", new String(e.raw(), StandardCharsets.UTF_8));
-            prepared = JSON.writeValueAsBytes(o);
+            prepared = new Prepared(e.id(), e.time(), sourceTime(e), groupKey, origin(), values, e.raw()).encode();
             if (key.length + prepared.length > Routed.MAX_RECORD_BYTES) {
                 throw new Unprocessable(
                         null,

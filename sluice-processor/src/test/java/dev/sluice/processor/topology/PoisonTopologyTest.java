@@ -108,6 +108,8 @@ class PoisonTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100); // as sluice run: updates go out once per commit interval
         props.putAll(DeadLetterOnError.config("shop.dlq"));
         return props;
     }
@@ -125,6 +127,8 @@ class PoisonTopologyTest {
         byte[] value = ("{\"id\":\"" + id + "\",\"t\":" + t + ",\"country\":\"DE\",\"amount\":" + amountJson + "}")
                 .getBytes(StandardCharsets.UTF_8);
         in.pipeInput(new TestRecord<>("DE".getBytes(StandardCharsets.UTF_8), value, Instant.ofEpochMilli(t)));
+        // the aggregate sends each changed row's update once per commit interval
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(100));
         return value;
     }
 

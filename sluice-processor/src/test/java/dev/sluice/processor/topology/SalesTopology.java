@@ -77,6 +77,8 @@ final class SalesTopology implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100); // as sluice run: updates go out once per commit interval
         driver = new TopologyTestDriver(b.build(), props);
         in = driver.createInputTopic("shop.sales", new ByteArraySerializer(), new ByteArraySerializer());
         late = driver.createOutputTopic("shop.sales.late", new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -95,11 +97,14 @@ final class SalesTopology implements AutoCloseable {
                 "k".getBytes(StandardCharsets.UTF_8),
                 json.getBytes(StandardCharsets.UTF_8),
                 Instant.ofEpochMilli(recordTime)));
+        // the aggregate sends each changed row's update once per commit interval
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(100));
     }
 
     /** Sends a record without a value (a tombstone). */
     void sendNull(long recordTime) {
         in.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), null, Instant.ofEpochMilli(recordTime)));
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(100));
     }
 
     void send(String id, long t, String country, double amount) {

@@ -81,6 +81,8 @@ class ViewTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100); // as sluice run: updates go out once per commit interval
         driver = new TopologyTestDriver(b.build(), props);
         in = driver.createInputTopic("shop.sales", new ByteArraySerializer(), new ByteArraySerializer());
         view = driver.createOutputTopic(
@@ -101,12 +103,18 @@ class ViewTopologyTest {
                 country.getBytes(StandardCharsets.UTF_8),
                 json.getBytes(StandardCharsets.UTF_8),
                 Instant.ofEpochMilli(t)));
+        commitInterval();
     }
 
     List<ViewRecord> viewRecords() {
         return view.readValuesToList().stream()
                 .map(v -> ViewRecord.decode(sales, v))
                 .toList();
+    }
+
+    /** Lets a commit interval pass: the aggregate sends each changed row's update once per interval. */
+    void commitInterval() {
+        driver.advanceWallClockTime(Duration.ofMillis(100));
     }
 
     @Test
@@ -161,6 +169,7 @@ class ViewTopologyTest {
                 "DE".getBytes(StandardCharsets.UTF_8),
                 "{\"t\":1}".getBytes(StandardCharsets.UTF_8),
                 Instant.ofEpochMilli(T0));
+        commitInterval();
         send("a", T0 + 10_000, "DE", 1.5);
         var d = dlq.readRecordsToList();
         assertThat(d).hasSize(2);
