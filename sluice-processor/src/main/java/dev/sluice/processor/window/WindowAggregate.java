@@ -65,8 +65,8 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
 
     public static final long GLOBAL_END = ViewRecord.GLOBAL_END;
 
-    /** Rows kept in memory once saved (most recently used); the rest are read back from RocksDB. */
-    static final int ROWS_IN_MEMORY = 10_000;
+    /** Rows kept in memory once saved (most recently used; a row with sketches takes a few KB); the rest are read back from RocksDB. */
+    static final int ROWS_IN_MEMORY = 1_000;
 
     /**
      * Room kept for a row's state in the update record when a row is created: a KLL sketch grows with the

@@ -116,10 +116,11 @@ class WindowAggregateTest {
         punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(0);
     }
 
+    /** The latest aggregate's punctuator of this type (a restart in a test schedules new ones). */
     MockProcessorContext.CapturedPunctuator punctuator(PunctuationType type) {
         return context.scheduledPunctuators().stream()
                 .filter(p -> p.getType() == type)
-                .findFirst()
+                .reduce((first, second) -> second)
                 .orElseThrow();
     }
 
@@ -267,6 +268,50 @@ class WindowAggregateTest {
         assertThat(timer.max(java.util.concurrent.TimeUnit.SECONDS))
                 .as("each event's time, not a clock reading")
                 .isLessThan(60);
+    }
+
+    @Test
+    void anUpdateOwedWhenTheProcessDiedIsSentAfterTheRestart() {
+        WindowAggregate a = start(MINUTES);
+        a.process(prepared("a", T0 + 10_000, 4));
+        // the commit saved the row; the process died before the punctuation sent its update
+        rows.commit(java.util.Map.of());
+        context.resetForwards();
+        rows.init(context.getStateStoreContext(), rows); // the restart: only what was committed is there
+        start(MINUTES);
+        List<ViewRecord> out = forwardedViewRecords(MINUTES);
+        assertThat(out).extracting(ViewRecord::kind).containsExactly(ViewRecord.Kind.UPDATE);
+        assertThat(out.get(0).version()).isEqualTo(1);
+        assertThat(out.get(0).state().results()).containsEntry("total", 4.0);
+        rows.commit(java.util.Map.of());
+        rows.init(context.getStateStoreContext(), rows);
+        WindowAggregate again = start(MINUTES);
+        assertThat(forwardedViewRecords(MINUTES))
+                .as("sent once: the row stored that it was sent")
+                .isEmpty();
+        again.process(prepared("b", T0 + 20_000, 1));
+        assertThat(forwardedViewRecords(MINUTES))
+                .extracting(ViewRecord::version)
+                .containsExactly(2L);
+    }
+
+    @Test
+    void aRowsOwedUpdateGoesOutBeforeALateDeltaForIt() {
+        WindowAggregate a = start(MINUTES);
+        a.process(prepared("a", T0 + 10_000, 1)); // window T0, owes its update
+        a.process(prepared("b", T0 + 2 * MINUTE, 1)); // watermark closes window T0 (row not yet expired)
+        a.process(prepared("c", T0 + 20_000, 1)); // late for window T0
+        List<ViewRecord> viewRecords = new ArrayList<>();
+        for (var f : context.forwarded()) {
+            if (f.record().value().target() == Routed.Target.VIEW) {
+                viewRecords.add(ViewRecord.decode(MINUTES, f.record().value().bytes()));
+            }
+        }
+        assertThat(viewRecords)
+                .as("window T0's update (version 1) precedes its late delta, before any punctuation")
+                .extracting(r -> r.kind() + "@" + r.windowStart())
+                .containsExactly("UPDATE@" + T0, "LATE@" + T0);
+        assertThat(viewRecords.get(0).version()).isEqualTo(1);
     }
 
     @Test
