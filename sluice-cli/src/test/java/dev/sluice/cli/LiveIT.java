@@ -279,8 +279,11 @@ class LiveIT {
                     .toList();
             lastId = got.get(got.size() - 1).id();
         }
-        // missed while away: within the replay buffer (40)
-        post(List.of(order("gb-3", "GB", "GBP", 5), order("gb-4", "GB", "GBP", 5)));
+        // missed while away: within the replay buffer (40); one post per version, since the processor sends a
+        // row once per commit interval with every event counted so far
+        post(List.of(order("gb-3", "GB", "GBP", 5)));
+        awaitVersion("GB", "GBP", 3);
+        post(List.of(order("gb-4", "GB", "GBP", 5)));
         awaitVersion("GB", "GBP", 4);
         try (Sse again = new Sse("/v1/live/gmv_by_country?country=GB", lastId)) {
             List<Sse.Event> missed =
@@ -494,8 +497,10 @@ class LiveIT {
             seen = got.stream().map(LiveIT::version).toList();
             lastId = got.get(got.size() - 1).get("id").asText();
         }
-        // missed while away: within the replay buffer (40)
-        post(List.of(order("pl-3", "PL", "PLN", 5), order("pl-4", "PL", "PLN", 5)));
+        // missed while away: within the replay buffer (40), one post per version as above
+        post(List.of(order("pl-3", "PL", "PLN", 5)));
+        awaitVersion("PL", "PLN", 3);
+        post(List.of(order("pl-4", "PL", "PLN", 5)));
         awaitVersion("PL", "PLN", 4);
         try (Ws again = new Ws()) {
             again.send(sub + ",\"last_id\":\"" + lastId + "\"}");
