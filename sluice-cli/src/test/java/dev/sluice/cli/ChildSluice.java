@@ -134,7 +134,10 @@ final class ChildSluice {
                     config.replace(
                             "<logger name=\"org.apache.kafka\" level=\"WARN\"/>",
                             "<logger name=\"org.apache.kafka\" level=\"WARN\"/>\n"
-                                    + "  <logger name=\"org.apache.kafka.streams\" level=\"INFO\"/>"));
+                                    + "  <logger name=\"org.apache.kafka.streams\" level=\"INFO\"/>\n"
+                                    + "  <logger name=\"kafka.coordinator.transaction\" level=\"INFO\"/>\n"
+                                    + "  <logger name=\"org.apache.kafka.coordinator.transaction\" level=\"INFO\"/>\n"
+                                    + "  <logger name=\"org.apache.kafka.image.loader\" level=\"INFO\"/>"));
         }
         return file;
     }

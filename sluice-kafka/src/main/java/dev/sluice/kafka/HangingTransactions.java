@@ -12,12 +12,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.server.common.TransactionVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * (transactions v2) after kill -9 between a commit's prepare and its markers: the coordinator completed the
  * commit after the restart, and the marker for the group's offsets partition was never written.
  *
- * <p>Ending it with an abort marker is safe when the transaction changed nothing else: under transactions v2
+ * <p>Ending it with an abort marker is safe when the transaction changed nothing else. Under transactions v2
  * an end marker bumps the producer epoch, so a partition that received this transaction's marker shows the
- * producer at a later epoch than the hanging records'. When one does and the coordinator does not say the
+ * producer at a later epoch than the hanging records'. Under v0 and v1 (the embedded broker's, see {@link
+ * EmbeddedKafka}) the epoch stays, so any other partition showing the producer at the same or a later epoch
+ * with no transaction open may have received it. When one does and the coordinator does not say the
  * transaction was aborted, its outputs may be committed and then its offsets must be too, which Kafka's admin
  * API cannot do; such a transaction is reported and left as it is.
  */
@@ -46,18 +53,21 @@ public final class HangingTransactions {
     private HangingTransactions() {}
 
     /** What was found and done, one line per hanging transaction and partition. */
-    public record Outcome(List<String> aborted, List<String> leftHanging) {}
+    public record Outcome(List<String> committed, List<String> aborted, List<String> leftHanging) {}
 
     /**
-     * Waits (up to {@code settle}) until no coordinator is still writing markers, then aborts every hanging
-     * transaction that is safe to abort on every partition of the cluster.
+     * Waits (up to {@code settle}) until no coordinator is still writing markers, then ends every hanging
+     * transaction whose outcome is known: with a commit marker when its coordinator says it committed, with an
+     * abort marker when that is safe; the rest are logged and left.
      */
     public static Outcome resolve(Admin admin, Duration settle) throws InterruptedException {
         try {
             awaitSettled(admin, settle);
-            List<TopicPartition> partitions = allPartitions(admin);
+            short transactionVersion = transactionVersion(admin);
+            boolean epochBumpPerTransaction = transactionVersion >= 2;
+            Map<TopicPartition, Node> leaders = new HashMap<>();
             Map<TopicPartition, List<ProducerState>> producers = new HashMap<>();
-            admin.describeProducers(partitions)
+            admin.describeProducers(allPartitions(admin, leaders))
                     .all()
                     .get(30, TimeUnit.SECONDS)
                     .forEach((tp, state) -> producers.put(tp, state.activeProducers()));
@@ -65,6 +75,7 @@ public final class HangingTransactions {
             for (TransactionListing t : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
                 byProducer.put(t.producerId(), t);
             }
+            List<String> committed = new ArrayList<>();
             List<String> aborted = new ArrayList<>();
             List<String> left = new ArrayList<>();
             for (Map.Entry<TopicPartition, List<ProducerState>> e : producers.entrySet()) {
@@ -81,11 +92,36 @@ public final class HangingTransactions {
                             + " from offset "
                             + p.currentTransactionStartOffset().getAsLong() + " ("
                             + (t == null ? "unknown to its coordinator" : t.transactionalId() + ", " + state) + ")";
-                    List<TopicPartition> endedElsewhere = endedElsewhere(producers, e.getKey(), p);
+                    TransactionDescription d = state == TransactionState.COMPLETE_COMMIT
+                            ? admin.describeTransactions(List.of(t.transactionalId()))
+                                    .description(t.transactionalId())
+                                    .get(30, TimeUnit.SECONDS)
+                            : null;
+                    if (d != null
+                            && d.producerId() == p.producerId()
+                            && d.producerEpoch() == p.producerEpoch() + (epochBumpPerTransaction ? 1 : 0)) {
+                        // the coordinator finished this very transaction as a commit: the marker is a commit
+                        Errors result = CommitMarkers.write(
+                                        leaders.get(e.getKey()),
+                                        p.producerId(),
+                                        (short) d.producerEpoch(),
+                                        p.coordinatorEpoch().orElse(0),
+                                        transactionVersion,
+                                        List.of(e.getKey()))
+                                .get(e.getKey());
+                        if (result == Errors.NONE) {
+                            committed.add(what);
+                        } else {
+                            left.add(what + ": writing its commit marker failed with " + result);
+                        }
+                        continue;
+                    }
+                    List<TopicPartition> endedElsewhere =
+                            endedElsewhere(producers, e.getKey(), p, epochBumpPerTransaction);
                     if (state != TransactionState.COMPLETE_ABORT && !endedElsewhere.isEmpty()) {
-                        left.add(
-                                what + ": its end marker reached " + endedElsewhere
-                                        + "; if that was a commit it must be committed here too, which the admin API cannot do");
+                        left.add(what + ": its end marker may have reached " + endedElsewhere
+                                + "; if that was a commit it must be committed here too, and its coordinator"
+                                + " no longer says how it ended");
                         continue;
                     }
                     int coordinatorEpoch = p.coordinatorEpoch().orElse(0);
@@ -97,33 +133,50 @@ public final class HangingTransactions {
                     aborted.add(what);
                 }
             }
+            committed.forEach(c -> LOG.warn("committed a transaction a crash left without its marker: {}", c));
             aborted.forEach(a -> LOG.warn("aborted a transaction a crash left hanging: {}", a));
             left.forEach(l -> LOG.error("a transaction a crash left hanging blocks its readers: {}", l));
-            return new Outcome(aborted, left);
+            return new Outcome(committed, aborted, left);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("could not look for hanging transactions: {}", e.toString());
-            return new Outcome(List.of(), List.of());
+            return new Outcome(List.of(), List.of(), List.of());
         }
     }
 
     /**
-     * Partitions where the producer shows, with no transaction open, the epoch this transaction's end marker
-     * (commit or abort, both bump the epoch under transactions v2) would have set, or a later one.
+     * Partitions other than {@code here} that may have received the hanging transaction's end marker: the
+     * producer shows no transaction open there, at the epoch the marker would have left (later under
+     * transactions v2, where commit and abort bump it; the same or later before v2) or a later one.
      */
-    private static List<TopicPartition> endedElsewhere(
-            Map<TopicPartition, List<ProducerState>> producers, TopicPartition here, ProducerState hanging) {
+    static List<TopicPartition> endedElsewhere(
+            Map<TopicPartition, List<ProducerState>> producers,
+            TopicPartition here,
+            ProducerState hanging,
+            boolean epochBumpPerTransaction) {
+        int leastEpoch = hanging.producerEpoch() + (epochBumpPerTransaction ? 1 : 0);
         List<TopicPartition> out = new ArrayList<>();
         producers.forEach((tp, states) -> {
             for (ProducerState s : states) {
                 if (!tp.equals(here)
                         && s.producerId() == hanging.producerId()
-                        && s.producerEpoch() > hanging.producerEpoch()
+                        && s.producerEpoch() >= leastEpoch
                         && s.currentTransactionStartOffset().isEmpty()) {
                     out.add(tp);
                 }
             }
         });
         return out;
+    }
+
+    /** The cluster's finalized {@code transaction.version} (0 when not finalized). */
+    private static short transactionVersion(Admin admin)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        FinalizedVersionRange tv = admin.describeFeatures()
+                .featureMetadata()
+                .get(30, TimeUnit.SECONDS)
+                .finalizedFeatures()
+                .get(TransactionVersion.FEATURE_NAME);
+        return tv == null ? 0 : tv.maxVersionLevel();
     }
 
     private static void awaitSettled(Admin admin, Duration settle)
@@ -139,7 +192,8 @@ public final class HangingTransactions {
         }
     }
 
-    private static List<TopicPartition> allPartitions(Admin admin)
+    /** Every partition of the cluster, internal ones included; fills {@code leaders} with each one's leader. */
+    private static List<TopicPartition> allPartitions(Admin admin, Map<TopicPartition, Node> leaders)
             throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true))
                 .names()
@@ -149,7 +203,11 @@ public final class HangingTransactions {
                 .allTopicNames()
                 .get(30, TimeUnit.SECONDS)
                 .values()) {
-            d.partitions().forEach(p -> out.add(new TopicPartition(d.name(), p.partition())));
+            d.partitions().forEach(p -> {
+                TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                out.add(tp);
+                leaders.put(tp, p.leader());
+            });
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.sluice.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,9 +13,27 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +85,7 @@ class HangingTransactionsIT {
             assertThat(outcome.aborted())
                     .containsExactly("__consumer_offsets-2 producer 2 epoch 109 from offset 461"
                             + " (sluice-ecommerce-acf07f72-4905-4ed8-9e7f-0a3709cb3903-1, Empty)");
+            assertThat(outcome.committed()).isEmpty();
             assertThat(outcome.leftHanging()).isEmpty();
             assertThat(openTransactions(admin)).isEmpty();
             // the offsets committed before the hanging transaction, for each of the group's input partitions
@@ -77,6 +97,118 @@ class HangingTransactionsIT {
                     .as("nothing is left to abort")
                     .isEmpty();
         }
+    }
+
+    /**
+     * The case the kill test met most: the coordinator completed a commit (after a restart) and some of its
+     * partitions never got the commit marker. Made here on a fresh broker by writing a committed producer's
+     * records to a partition its coordinator never heard of (partition verification off, so the broker takes
+     * them): the partition then holds records of a transaction its coordinator holds as committed, with no
+     * marker, exactly as in the recorded kill runs. An abort marker would hide the records; the commit shows them.
+     */
+    @Test
+    void commitsWhereTheCoordinatorCommittedAndTheMarkerIsMissing() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(
+                        tmp.resolve("fresh"), 0, Map.of("transaction.partition.verification.enable", "false"));
+                Admin admin = Admin.create(ClientDefaults.admin(kafka.bootstrapServers()))) {
+            KafkaTopics.ensureTopic(admin, "a", 1, Map.of());
+            KafkaTopics.ensureTopic(admin, "b", 1, Map.of());
+            TopicPartition b = new TopicPartition("b", 0);
+            Map<String, Object> pc = new java.util.HashMap<>(ClientDefaults.producer(kafka.bootstrapServers()));
+            pc.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "t1");
+            try (KafkaProducer<byte[], byte[]> p =
+                    new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+                p.initTransactions();
+                p.beginTransaction();
+                p.send(new ProducerRecord<>("a", bytes("on a")));
+                p.commitTransaction();
+            }
+            var committed =
+                    admin.describeTransactions(List.of("t1")).description("t1").get(30, TimeUnit.SECONDS);
+            var tv = admin.describeFeatures()
+                    .featureMetadata()
+                    .get(30, TimeUnit.SECONDS)
+                    .finalizedFeatures()
+                    .get("transaction.version");
+            // the epoch the transaction's records carry: under transactions v2 its commit bumped the epoch by one
+            short dataEpoch = (short) (committed.producerEpoch() - (tv != null && tv.maxVersionLevel() >= 2 ? 1 : 0));
+            var records = MemoryRecords.withTransactionalRecords(
+                    Compression.NONE,
+                    committed.producerId(),
+                    dataEpoch,
+                    0,
+                    new SimpleRecord(bytes("lost 1")),
+                    new SimpleRecord(bytes("lost 2")));
+            var data = new ProduceRequestData()
+                    .setAcks((short) -1)
+                    .setTimeoutMs(30_000)
+                    .setTransactionalId("t1")
+                    .setTopicData(new ProduceRequestData.TopicProduceDataCollection(
+                            List.of(new ProduceRequestData.TopicProduceData()
+                                            .setName("b")
+                                            .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData()
+                                                    .setIndex(0)
+                                                    .setRecords(records))))
+                                    .iterator()));
+            Node leader = admin.describeTopics(List.of("b"))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get("b")
+                    .partitions()
+                    .get(0)
+                    .leader();
+            ProduceResponse produced = (ProduceResponse) CommitMarkers.exchange(
+                    leader,
+                    ProduceRequest.builder(data, true).build(ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2));
+            assertThat(produced.errorCounts()).containsOnlyKeys(Errors.NONE);
+            assertThat(endOffset(admin, b, IsolationLevel.READ_UNCOMMITTED)).isEqualTo(2);
+            assertThat(endOffset(admin, b, IsolationLevel.READ_COMMITTED))
+                    .as("read_committed readers stop before the records without a marker")
+                    .isZero();
+
+            HangingTransactions.Outcome outcome = HangingTransactions.resolve(admin, Duration.ofSeconds(15));
+
+            assertThat(outcome.committed())
+                    .containsExactly("b-0 producer " + committed.producerId() + " epoch " + dataEpoch
+                            + " from offset 0 (t1, CompleteCommit)");
+            assertThat(outcome.aborted()).isEmpty();
+            assertThat(outcome.leftHanging()).isEmpty();
+            assertThat(endOffset(admin, b, IsolationLevel.READ_COMMITTED)).isEqualTo(3);
+            assertThat(readCommitted(kafka.bootstrapServers(), b, 2))
+                    .as("committed, not aborted: read_committed readers get both records")
+                    .containsExactly("lost 1", "lost 2");
+            HangingTransactions.Outcome again = HangingTransactions.resolve(admin, Duration.ofSeconds(15));
+            assertThat(again.committed()).isEmpty();
+            assertThat(again.aborted()).isEmpty();
+        }
+    }
+
+    private static long endOffset(Admin admin, TopicPartition tp, IsolationLevel isolation) throws Exception {
+        return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation))
+                .partitionResult(tp)
+                .get(30, TimeUnit.SECONDS)
+                .offset();
+    }
+
+    /** The first {@code n} records of {@code tp} a read_committed consumer gets, within 30 s. */
+    private static List<String> readCommitted(String bootstrap, TopicPartition tp, int n) {
+        Map<String, Object> cc = new java.util.HashMap<>(ClientDefaults.consumer(bootstrap, "reader"));
+        cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<String> got = new java.util.ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(cc, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (got.size() < n && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(r -> got.add(new String(r.value(), StandardCharsets.UTF_8)));
+            }
+        }
+        return got;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static List<String> openTransactions(Admin admin) throws Exception {
