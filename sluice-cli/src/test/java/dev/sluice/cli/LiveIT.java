@@ -271,7 +271,10 @@ class LiveIT {
         List<Long> seen;
         try (Sse sse = new Sse("/v1/live/gmv_by_country?country=GB", null)) {
             sse.awaitSubscribed();
-            post(List.of(order("gb-1", "GB", "GBP", 5), order("gb-2", "GB", "GBP", 5)));
+            // one post per version: the processor sends a row once per commit interval with every event so far
+            post(List.of(order("gb-1", "GB", "GBP", 5)));
+            awaitVersion("GB", "GBP", 1);
+            post(List.of(order("gb-2", "GB", "GBP", 5)));
             List<Sse.Event> got =
                     sse.updatesUntil(e -> e.data().get("row").get("version").asLong() == 2, Duration.ofSeconds(30));
             seen = got.stream()
@@ -279,8 +282,7 @@ class LiveIT {
                     .toList();
             lastId = got.get(got.size() - 1).id();
         }
-        // missed while away: within the replay buffer (40); one post per version, since the processor sends a
-        // row once per commit interval with every event counted so far
+        // missed while away: within the replay buffer (40), one post per version as above
         post(List.of(order("gb-3", "GB", "GBP", 5)));
         awaitVersion("GB", "GBP", 3);
         post(List.of(order("gb-4", "GB", "GBP", 5)));
@@ -302,11 +304,7 @@ class LiveIT {
                     .isGreaterThanOrEqualTo(Long.parseLong(missed.get(1).id()));
         }
         // away for longer than the buffer reaches back: the current rows instead
-        List<String> many = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            many.add(order("us-" + i, "US", i % 2 == 0 ? "USD" : "CAD", 1));
-        }
-        post(many);
+        pushOutOfTheReplayBuffer("US", "USD");
         post(List.of(order("gb-5", "GB", "GBP", 5)));
         awaitVersion("GB", "GBP", 5);
         try (Sse again = new Sse("/v1/live/gmv_by_country?country=GB", lastId)) {
@@ -492,7 +490,9 @@ class LiveIT {
         try (Ws ws = new Ws()) {
             ws.send(sub + "}");
             next(ws.in, "subscribed");
-            post(List.of(order("pl-1", "PL", "PLN", 5), order("pl-2", "PL", "PLN", 5)));
+            post(List.of(order("pl-1", "PL", "PLN", 5)));
+            awaitVersion("PL", "PLN", 1);
+            post(List.of(order("pl-2", "PL", "PLN", 5)));
             List<JsonNode> got = ws.updatesUntil(m -> version(m) == 2, Duration.ofSeconds(30));
             seen = got.stream().map(LiveIT::version).toList();
             lastId = got.get(got.size() - 1).get("id").asText();
@@ -514,11 +514,7 @@ class LiveIT {
             assertThat(missed).noneMatch(m -> m.has("snapshot"));
         }
         // away for longer than the buffer reaches back: the current rows instead
-        List<String> many = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            many.add(order("ca-" + i, "CA", i % 2 == 0 ? "CAD" : "USD", 1));
-        }
-        post(many);
+        pushOutOfTheReplayBuffer("CA", "CAD");
         post(List.of(order("pl-5", "PL", "PLN", 5)));
         awaitVersion("PL", "PLN", 5);
         try (Ws again = new Ws()) {
@@ -528,6 +524,18 @@ class LiveIT {
             JsonNode last = snap.get(snap.size() - 1);
             assertThat(last.get("snapshot").asBoolean()).isTrue();
             assertThat(last.get("row").get("gmv").asDouble()).isEqualTo(25.0);
+        }
+    }
+
+    /**
+     * Makes 45 updates of another row, more than the replay buffer holds (40), so an older id is no longer in it:
+     * one post per update, each waiting for the row's new version (the processor sends a row once per commit
+     * interval with every event counted so far, so orders posted together would make one update).
+     */
+    static void pushOutOfTheReplayBuffer(String country, String currency) throws Exception {
+        for (int i = 1; i <= 45; i++) {
+            post(List.of(order(country.toLowerCase(java.util.Locale.ROOT) + "-" + i, country, currency, 1)));
+            awaitVersion(country, currency, i);
         }
     }
 
