@@ -21,16 +21,24 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
  * A key-value store of live objects in front of a logged RocksDB store of their bytes, written back once per
  * commit: what Kafka Streams' record cache does for bytes, for objects that are costly to (de)serialize, such as
  * an accumulator holding sketches.
  *
+ * <p>When: Kafka Streams 4.x prepares a task's commit by flushing the caches of its stores ({@code
+ * ProcessorStateManager.flushCache}, before the producer commits the transaction with the input offsets), and
+ * calls {@link #commit} only after the transaction committed. So this store is a {@link CachedStateStore} (an
+ * interface of Kafka Streams' internals, the one its record cache implements) and writes back in {@link
+ * #flushCache}; writing back in {@code commit} would put a commit's rows into the next transaction, and a crash
+ * between the two would lose them (the kill test caught exactly that).
+ *
  * <p>{@link #put} keeps the object in memory and marks its key dirty; nothing is serialized. When Kafka Streams
- * commits a task it flushes the task's stores first, inside the exactly-once transaction, and then this store
- * encodes each dirty object once and writes it to the inner store, whose changelog records go out in that same
- * transaction. So the changelog, and the state restored after a crash, hold exactly the objects as of the
+ * prepares a task's commit (below) this store encodes each dirty object once and writes it to the inner store,
+ * whose changelog records go out in the transaction being committed. So the changelog, and the state restored after a crash, hold exactly the objects as of the
  * commit, with one record per key changed since the last commit instead of one per update. Objects read from
  * the inner store, or saved, stay in memory up to a bound (least recently used first out), so a hot key is
  * decoded once.
@@ -40,7 +48,7 @@ import org.apache.kafka.streams.state.Stores;
  * write the dirty objects back first, then read the inner store. On {@link #init} (and after a crash, when
  * Kafka Streams rebuilds the store from its changelog) the memory is empty.
  */
-public final class WriteBackStore<V> implements KeyValueStore<Bytes, V> {
+public final class WriteBackStore<V> implements KeyValueStore<Bytes, V>, CachedStateStore<Bytes, V> {
 
     /** How a value becomes bytes in the inner store and back. */
     public interface Codec<V> {
@@ -185,6 +193,24 @@ public final class WriteBackStore<V> implements KeyValueStore<Bytes, V> {
         dirty.clear();
         clean.clear();
         inner.init(context, root);
+    }
+
+    /** Called as Kafka Streams prepares a commit, before the transaction commits: the write-back. */
+    @Override
+    public void flushCache() {
+        writeBack();
+    }
+
+    /** Called when Kafka Streams drops a task's uncommitted state (a task closed dirty): nothing is written. */
+    @Override
+    public void clearCache() {
+        dirty.clear();
+        clean.clear();
+    }
+
+    @Override
+    public boolean setFlushListener(CacheFlushListener<Bytes, V> listener, boolean sendOldValues) {
+        return false;
     }
 
     @Override

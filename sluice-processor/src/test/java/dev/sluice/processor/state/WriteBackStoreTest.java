@@ -73,7 +73,7 @@ class WriteBackStoreTest {
         assertThat(stored("a")).as("nothing written before the commit").isNull();
         assertThat(encodes).isZero();
 
-        store.flush();
+        store.flushCache(); // Kafka Streams prepares the commit: before the transaction commits
 
         assertThat(stored("a")).isEqualTo("1000");
         assertThat(encodes).isEqualTo(1);
