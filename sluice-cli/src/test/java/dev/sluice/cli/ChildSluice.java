@@ -136,8 +136,7 @@ final class ChildSluice {
                             "<logger name=\"org.apache.kafka\" level=\"WARN\"/>\n"
                                     + "  <logger name=\"org.apache.kafka.streams\" level=\"INFO\"/>\n"
                                     + "  <logger name=\"kafka.coordinator.transaction\" level=\"INFO\"/>\n"
-                                    + "  <logger name=\"org.apache.kafka.coordinator.transaction\" level=\"INFO\"/>\n"
-                                    + "  <logger name=\"org.apache.kafka.image.loader\" level=\"INFO\"/>"));
+                                    + "  <logger name=\"org.apache.kafka.coordinator.transaction\" level=\"INFO\"/>"));
         }
         return file;
     }

@@ -33,17 +33,18 @@ import org.slf4j.LoggerFactory;
  * <p>A transaction hangs on a partition when the partition holds its records without a commit or abort
  * marker while its coordinator has already finished it (or no longer knows it): nothing will ever write the
  * marker, so read_committed readers stop at it for good, and a Kafka Streams task whose offsets sit in such a
- * transaction on {@code __consumer_offsets} never starts (it waits for stable offsets). Seen with Kafka 4.3
- * (transactions v2) after kill -9 between a commit's prepare and its markers: the coordinator completed the
- * commit after the restart, and the marker for the group's offsets partition was never written.
+ * transaction on {@code __consumer_offsets} never starts (it waits for stable offsets). Seen with Kafka 4.3.1
+ * after kill -9 between a commit's prepare and its markers: when the restarted node's broker is fenced, the
+ * coordinator takes the transaction's partitions for deleted, skips their markers, and can record the commit
+ * complete (docs/architecture.md).
  *
- * <p>Ending it with an abort marker is safe when the transaction changed nothing else. Under transactions v2
- * an end marker bumps the producer epoch, so a partition that received this transaction's marker shows the
- * producer at a later epoch than the hanging records'. Under v0 and v1 (the embedded broker's, see {@link
- * EmbeddedKafka}) the epoch stays, so any other partition showing the producer at the same or a later epoch
- * with no transaction open may have received it. When one does and the coordinator does not say the
- * transaction was aborted, its outputs may be committed and then its offsets must be too, which Kafka's admin
- * API cannot do; such a transaction is reported and left as it is.
+ * <p>When the coordinator says this very transaction committed, the missing marker is a commit, written with
+ * {@link CommitMarkers}. Otherwise ending it with an abort marker is safe when the transaction changed nothing
+ * else. Under transactions v2 an end marker bumps the producer epoch, so a partition that received this
+ * transaction's marker shows the producer at a later epoch than the hanging records'; under v0 and v1 the
+ * epoch stays, so any other partition showing the producer at the same or a later epoch with no transaction
+ * open may have received it. When one does and the coordinator no longer says how the transaction ended, its
+ * outputs may be committed and its offsets would have to be too; such a transaction is reported and left.
  */
 public final class HangingTransactions {
     private static final Logger LOG = LoggerFactory.getLogger(HangingTransactions.class);
@@ -75,6 +76,7 @@ public final class HangingTransactions {
             for (TransactionListing t : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
                 byProducer.put(t.producerId(), t);
             }
+            Map<String, TransactionDescription> described = new HashMap<>();
             List<String> committed = new ArrayList<>();
             List<String> aborted = new ArrayList<>();
             List<String> left = new ArrayList<>();
@@ -92,11 +94,16 @@ public final class HangingTransactions {
                             + " from offset "
                             + p.currentTransactionStartOffset().getAsLong() + " ("
                             + (t == null ? "unknown to its coordinator" : t.transactionalId() + ", " + state) + ")";
-                    TransactionDescription d = state == TransactionState.COMPLETE_COMMIT
-                            ? admin.describeTransactions(List.of(t.transactionalId()))
+                    TransactionDescription d = null;
+                    if (state == TransactionState.COMPLETE_COMMIT) {
+                        d = described.get(t.transactionalId());
+                        if (d == null) {
+                            d = admin.describeTransactions(List.of(t.transactionalId()))
                                     .description(t.transactionalId())
-                                    .get(30, TimeUnit.SECONDS)
-                            : null;
+                                    .get(30, TimeUnit.SECONDS);
+                            described.put(t.transactionalId(), d);
+                        }
+                    }
                     if (d != null
                             && d.producerId() == p.producerId()
                             && d.producerEpoch() == p.producerEpoch() + (epochBumpPerTransaction ? 1 : 0)) {
