@@ -174,6 +174,29 @@ public final class Accumulator {
         return s.length() <= 80 ? s : s.substring(0, 80) + "… (" + s.length() + " characters)";
     }
 
+    /**
+     * Checks that {@code other} can be merged in (every sum staying within a double) without changing anything.
+     *
+     * @throws Unprocessable naming the measure's field when a sum would leave the range
+     */
+    public void checkMerge(Accumulator other) {
+        for (int i = 0; i < measures.size(); i++) {
+            if (other.counts[i] == 0 || measures.get(i).kind() == MeasureDef.Kind.COUNT) {
+                continue;
+            }
+            if (!Double.isFinite(sums[i].add(other.sums[i]).doubleValue())) {
+                MeasureDef m = measures.get(i);
+                throw new Unprocessable(
+                        m.field(),
+                        "measure",
+                        m.kind().keyword() + "(" + m.field() + "): adding " + other.sums[i].doubleValue() + " ("
+                                + other.events
+                                + (other.events == 1 ? " event" : " events")
+                                + ") takes the sum beyond the range of a double");
+            }
+        }
+    }
+
     /** Folds another accumulator of the same view in; versions add up. */
     public void merge(Accumulator other) {
         events += other.events;

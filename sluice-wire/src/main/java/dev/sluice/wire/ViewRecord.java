@@ -132,7 +132,7 @@ public record ViewRecord(
                     o.get("window_start_ms").asLong(),
                     o.get("window_end_ms").asLong(),
                     group,
-                    kind == Kind.UPDATE ? o.get("version").asLong() : 1,
+                    kind == Kind.UPDATE ? o.get("version").asLong() : acc.version(),
                     kind == Kind.UPDATE ? watermarkOf(o.get("watermark")) : 0,
                     kind == Kind.LATE ? o.get("event_id").asText() : null,
                     acc,

@@ -87,14 +87,19 @@ public final class ProcessingGraph {
             return view.name() + "-rows";
         }
 
-        /** The store of the view's event-time watermark per partition. */
+        /** The store of the view's event-time watermark per partition of its aggregation (the group's side). */
         public String watermarkStore() {
             return view.name() + "-watermark";
         }
 
-        /** The internal topic that moves the view's prepared records to the task owning their group. */
-        public String byGroupTopic() {
-            return view.name() + "-by-group";
+        /** The store of the view's event-time watermark per partition of its input (the pre-aggregation's side). */
+        public String inputWatermarkStore() {
+            return view.name() + "-input-watermark";
+        }
+
+        /** The internal topic that moves the view's partial aggregates to the task owning their group. */
+        public String partialsTopic() {
+            return view.name() + "-partials";
         }
     }
 

@@ -33,8 +33,8 @@ class ProcessingGraphTest {
         StreamNode s = new StreamNode(stream("orders"));
         ViewNode v = new ViewNode(view("gmv", "orders"), s.id());
         assertThat(s.dedupStore()).isEqualTo("orders-dedupe");
-        assertThat(List.of(v.rowsStore(), v.watermarkStore(), v.byGroupTopic()))
-                .containsExactly("gmv-rows", "gmv-watermark", "gmv-by-group");
+        assertThat(List.of(v.rowsStore(), v.watermarkStore(), v.inputWatermarkStore(), v.partialsTopic()))
+                .containsExactly("gmv-rows", "gmv-watermark", "gmv-input-watermark", "gmv-partials");
     }
 
     @Test

@@ -64,6 +64,8 @@ public final class WriteBackStore<V> implements KeyValueStore<Bytes, V>, CachedS
     private final Map<Bytes, V> dirty = new HashMap<>();
     /** As saved or read, most recently used last. */
     private final LinkedHashMap<Bytes, V> clean = new LinkedHashMap<>(16, 0.75f, true);
+    /** The owner's work before each write-back ({@link #beforeEachCommit}). */
+    private Runnable beforeCommit = () -> {};
 
     WriteBackStore(KeyValueStore<Bytes, byte[]> inner, Codec<V> codec, int cleanCapacity) {
         this.inner = inner;
@@ -85,6 +87,22 @@ public final class WriteBackStore<V> implements KeyValueStore<Bytes, V>, CachedS
                         org.apache.kafka.common.serialization.Serdes.ByteArray()),
                 codec,
                 cleanCapacity);
+    }
+
+    /**
+     * The write-back store behind what a processor's {@code getStateStore} returns (Kafka Streams hands out its
+     * stores wrapped in decorators).
+     */
+    @SuppressWarnings("unchecked")
+    public static <V> WriteBackStore<V> behind(StateStore store) {
+        StateStore s = store;
+        while (s instanceof org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?> w) {
+            s = w.wrapped();
+        }
+        if (!(s instanceof WriteBackStore<?> found)) {
+            throw new IllegalArgumentException("store " + store.name() + " is not a write-back store");
+        }
+        return (WriteBackStore<V>) found;
     }
 
     /** Writes every dirty object to the inner store (its changelog records go into the current transaction). */
@@ -195,10 +213,22 @@ public final class WriteBackStore<V> implements KeyValueStore<Bytes, V>, CachedS
         inner.init(context, root);
     }
 
-    /** Called as Kafka Streams prepares a commit, before the transaction commits: the write-back. */
+    /**
+     * Called as Kafka Streams prepares a commit, before the transaction commits: first the owner's commit work
+     * ({@link #beforeEachCommit}), then the write-back, so what that work changes is in this commit too.
+     */
     @Override
     public void flushCache() {
+        beforeCommit.run();
         writeBack();
+    }
+
+    /**
+     * Work to run as each commit is prepared, before the write-back: an owner that sends one record per changed
+     * object per commit does it here, so its records and its objects go into the same transaction.
+     */
+    public void beforeEachCommit(Runnable work) {
+        this.beforeCommit = work;
     }
 
     /** Called when Kafka Streams drops a task's uncommitted state (a task closed dirty): nothing is written. */

@@ -86,13 +86,14 @@ public final class DeadLetterOnError implements ProcessingExceptionHandler {
         return new ProducerRecord<>(dlqTopic, null, context.sourceRawKey(), DeadLetter.value(value), headers);
     }
 
-    /** The event as received: a repartition topic carries the prepared record, with the event in it. */
+    /** The event as received: a partials topic carries the event in a partial of one event, else the partial. */
     private static byte[] eventOf(String topic, byte[] raw) {
         if (raw == null || topic == null || !topic.endsWith("-repartition")) {
             return raw;
         }
         try {
-            return dev.sluice.processor.window.Prepared.decode(raw).raw();
+            byte[] event = dev.sluice.processor.window.Partial.eventOf(raw);
+            return event == null ? raw : event;
         } catch (RuntimeException e) {
             return raw;
         }

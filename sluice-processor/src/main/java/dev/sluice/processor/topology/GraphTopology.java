@@ -24,9 +24,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * output streams of its inputs and return the node's own output stream, kept by node id for its readers.
  *
  * <pre>
- * stream node  &lt;pipeline&gt;.&lt;stream&gt; → dedupe ─┬→ (view A) prepare → repartition by group → window aggregate ─┬→ &lt;pipeline&gt;.view.A
- *                                          │                                                               ├→ &lt;pipeline&gt;.&lt;stream&gt;.late
- *                                          └→ (view B) …                                                   └→ &lt;pipeline&gt;.dlq
+ * stream node  &lt;pipeline&gt;.&lt;stream&gt; → dedupe ─┬→ (view A) prepare + pre-aggregate ─┬→ partials by group → aggregate ─┬→ &lt;pipeline&gt;.view.A
+ *                                          │                                    ├→ &lt;pipeline&gt;.&lt;stream&gt;.late      └→ &lt;pipeline&gt;.dlq
+ *                                          └→ (view B) …                        └→ &lt;pipeline&gt;.dlq
  * </pre>
  *
  * One builder per node kind ({@link StreamNodeBuilder}, {@link ViewNodeBuilder}); a new kind (table, join,

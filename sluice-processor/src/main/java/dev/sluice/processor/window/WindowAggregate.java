@@ -5,6 +5,7 @@ import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
 import dev.sluice.processor.Routed;
+import dev.sluice.processor.state.CommitWork;
 import dev.sluice.processor.state.WriteBackStore;
 import dev.sluice.wire.Accumulator;
 import dev.sluice.wire.DeadLetter;
@@ -17,12 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -33,28 +32,29 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Event-time windows, grace and late routing for one view, with one update per changed row per commit.
+ * The second half of a view's aggregation, in the task that owns a group: merges the {@link Partial}s the stream
+ * partitions send ({@link PreAggregate}) into the view's rows, and sends one update per changed row per commit.
  *
- * <p>The watermark is the highest event time this task has seen; it is kept in a state store, so
- * it survives restarts exactly as the window contents do (both are restored from changelogs under
- * exactly-once). A window [start, end) is open while {@code end + grace > watermark}. An event for
- * an open window is folded into its row. An event for a closed window is late: it is routed to the
- * stream's late topic, and a one-event delta is emitted on the view topic for the store to merge into
- * the row, so stored numbers still count it.
+ * <p>The watermark here is the highest watermark a sender reported; it is kept in a state store, so it survives
+ * restarts exactly as the rows do (both are restored from changelogs under exactly-once). A window's row is open
+ * while {@code end + grace > watermark}. A partial's entry for an open window is merged into its row (created if
+ * absent), an on-time share and an event its partition found late alike. An entry for a window closed here (a
+ * late event, or on-time events from a partition that is behind the others) is a late correction: it is emitted on
+ * the view topic as a delta for the store to merge into the row, under the late event's id, or, for a
+ * partition's share, under {@code topic/partition@first-last} of the events it holds, so the store merges it
+ * once; the row's owed update goes out first.
  *
- * <p>Rows live as objects in a {@link WriteBackStore}: an event changes its row in memory, and the row is
- * written to the store (and its changelog) once per commit, not once per event. Every commit interval
- * (wall-clock punctuation, {@code commit.interval.ms}) each row changed since its last update is sent once,
- * with its full state and version (the number of events folded in), so the view topic, the sinks and the
- * live push see one record per changed row per interval. A row remembers the version it last sent; a row
- * that owes an update when the process dies is sent after the restart. A row's owed update always goes out
- * before a late delta for it, and before the row is deleted, so a row's final update precedes its late
- * corrections on the topic.
+ * <p>Rows live as objects in a {@link WriteBackStore}: a partial changes its row in memory, and as Kafka Streams
+ * prepares each commit every row changed since its last update is sent once, with its full state and version (the
+ * number of events folded in), then the rows are written to the store (and its changelog): the view topic, the
+ * changelog, the sinks and the live push see one record per changed row per commit. A row remembers the version
+ * it last sent, so a row owing an update after a restart (as the first commit of a restored task can) sends it.
+ * A row's owed update always goes out before a late delta for it, and before the row is deleted, so a row's final
+ * update precedes its late corrections on the topic.
  *
- * <p>Poison never blocks: an event any of its windows cannot take (an unreadable record, a value a measure
- * cannot fold in) is checked against every window before anything changes, so it changes no row and no
- * watermark; it goes to the dead-letter topic, unchanged, with stage {@code process} and the reason, and the
- * view goes on with the next event.
+ * <p>Poison never blocks: a partial is checked against every row it changes before anything changes (a sum that
+ * would leave the range of a double); one that fails changes nothing and goes to the dead-letter topic (as the
+ * event when it holds one, described otherwise) with stage {@code process} and the reason.
  *
  * <p>Rows are keyed by window start (big-endian, sign bit flipped, so keys sort by time) then group; closed
  * windows are deleted by a stream-time punctuation with a range read from the oldest key.
@@ -125,17 +125,10 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                 }
             }
         }
-        context.schedule(emitInterval(context.appConfigs()), PunctuationType.WALL_CLOCK_TIME, t -> emitOwed());
+        WriteBackStore.behind(rows).beforeEachCommit(CommitWork.forwarding(context, () -> watermark, this::emitOwed));
         if (view.window() != null) {
             context.schedule(Duration.ofSeconds(30), PunctuationType.STREAM_TIME, t -> expire());
         }
-    }
-
-    /** The task's commit interval: updates go out once per commit. */
-    static Duration emitInterval(Map<String, Object> config) {
-        Object v = config.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
-        long ms = v == null ? 100 : Long.parseLong(v.toString());
-        return Duration.ofMillis(Math.max(1, ms));
     }
 
     @Override
@@ -148,28 +141,26 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
         }
     }
 
-    /** A window the event goes into: an open row, or (row null) a late delta. */
-    private record Target(Bytes key, Row row, ViewRecord delta) {}
+    /** What one entry of a partial does: change an open row, or (row null) go out as a late delta. */
+    private record Target(Bytes key, Row row, Partial.Entry entry, ViewRecord delta) {}
 
     private void aggregate(Record<byte[], byte[]> record) {
-        Prepared p;
+        Partial p;
         try {
-            p = Prepared.decode(record.value());
+            p = Partial.decode(view.measures(), record.value());
         } catch (RuntimeException e) {
             deadLetter(record, record.value(), null, e);
             return;
         }
         try {
             List<Target> targets = targets(p);
-            // every window can take the event: only now does it change state
-            if (p.time() > watermark) {
-                watermark = p.time();
-                marks.put(WATERMARK_KEY, p.time());
+            // every row can take the partial: only now does state change
+            if (p.senderWatermark() > watermark) {
+                watermark = p.senderWatermark();
+                marks.put(WATERMARK_KEY, watermark);
             }
-            boolean late = false;
             for (Target t : targets) {
                 if (t.row() == null) {
-                    late = true;
                     Row closed = rows.get(t.key());
                     if (closed != null && closed.owesUpdate()) {
                         emit(t.key(), closed);
@@ -180,72 +171,71 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                             record.timestamp()));
                     continue;
                 }
-                t.row().acc.add(p.values());
-                t.row().pendingSourceMs = Math.min(t.row().pendingSourceMs, p.sourceTime());
+                t.row().acc.merge(t.entry().acc());
+                t.row().pendingSourceMs =
+                        Math.min(t.row().pendingSourceMs, t.entry().minSourceMs());
                 rows.put(t.key(), t.row());
                 owing.add(t.key());
             }
-            if (late) {
-                metrics.discarded(ComponentMetrics.LATE, 1);
-                var headers = new org.apache.kafka.common.header.internals.RecordHeaders(
-                        record.headers().toArray());
-                DeadLetter.put(headers, DeadLetter.VIEW, view.name());
-                context.forward(record.withKey(p.id().getBytes(StandardCharsets.UTF_8))
-                        .withValue(new Routed(Routed.Target.LATE, p.raw()))
-                        .withHeaders(headers));
-            }
         } catch (RuntimeException e) {
-            deadLetter(record, p.raw(), p.origin(), e);
+            deadLetter(record, p.raw() != null ? p.raw() : describe(p), p.origin(), e);
         }
     }
 
     /**
-     * The windows of one prepared event, in window order, each checked to take it, without changing anything.
-     * Throws when any window cannot take the event, so none of them does.
+     * The rows a partial changes, in entry order, each checked to take its entry, without changing anything.
+     * Throws when any row cannot take its entry, so none of them does.
      */
-    private List<Target> targets(Prepared p) {
-        long mark = Math.max(watermark, p.time());
+    private List<Target> targets(Partial p) {
+        long mark = Math.max(watermark, p.senderWatermark());
         WindowDef w = view.window();
-        long[] starts = w == null ? new long[] {GLOBAL_START} : w.windowStarts(p.time());
         byte[] groupBytes = p.groupKey().getBytes(StandardCharsets.UTF_8);
-        List<Target> out = new ArrayList<>(starts.length);
+        List<Target> out = new ArrayList<>(p.entries().size());
         List<Object> group = null;
-        for (long start : starts) {
-            long end = w == null ? GLOBAL_END : start + w.size().toMillis();
-            Bytes key = Bytes.wrap(rowKey(start, groupBytes));
-            if (w != null && end + w.grace().toMillis() <= mark) {
+        for (Partial.Entry e : p.entries()) {
+            Bytes key = Bytes.wrap(rowKey(e.start(), groupBytes));
+            if (w != null && e.end() + w.grace().toMillis() <= mark) {
                 if (group == null) {
-                    group = new Row(start, end, p.groupKey(), null).group();
+                    group = new Row(e.start(), e.end(), p.groupKey(), null).group();
                 }
-                Accumulator delta = new Accumulator(view.measures());
-                delta.add(p.values());
+                String id = e.late() ? e.eventId() : p.origin();
                 out.add(new Target(
-                        key, null, new ViewRecord(ViewRecord.Kind.LATE, start, end, group, 1, mark, p.id(), delta)));
+                        key,
+                        null,
+                        e,
+                        new ViewRecord(
+                                ViewRecord.Kind.LATE,
+                                e.start(),
+                                e.end(),
+                                group,
+                                e.acc().version(),
+                                mark,
+                                id,
+                                e.acc())));
                 continue;
             }
             Row row = rows.get(key);
             if (row == null) {
-                row = new Row(start, end, p.groupKey(), new Accumulator(view.measures()));
-                checkSize(row);
+                row = new Row(e.start(), e.end(), p.groupKey(), new Accumulator(view.measures()));
             }
-            row.acc.check(p.values());
-            out.add(new Target(key, row, null));
+            row.acc.checkMerge(e.acc());
+            out.add(new Target(key, row, e, null));
         }
         return out;
     }
 
-    /** A new row whose update record would not fit in a Kafka request (a group value too long) is refused. */
-    private void checkSize(Row row) {
-        ViewRecord r = update(row);
-        long bytes = r.key().length + (long) r.encode(view).length + STATE_ALLOWANCE;
-        if (bytes > Routed.MAX_RECORD_BYTES) {
-            throw new Unprocessable(
-                    null,
-                    "size",
-                    "the event makes a record of " + bytes + " bytes for view " + view.name() + ", more than "
-                            + Routed.MAX_RECORD_BYTES + " (a group value is too long)");
-        }
+    /** A partial of many events, for the dead-letter topic: what it held and where its events are. */
+    private byte[] describe(Partial p) {
+        var o = DESCRIBE.createObjectNode();
+        o.put("view", view.name());
+        o.put("group", p.groupKey());
+        o.put("events", p.events());
+        o.put("origin", p.origin());
+        return o.toString().getBytes(StandardCharsets.UTF_8);
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper DESCRIBE =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private ViewRecord update(Row row) {
         return new ViewRecord(
@@ -261,7 +251,7 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                 System.currentTimeMillis());
     }
 
-    /** Sends the update every changed row owes (called each commit interval). */
+    /** Sends the update every changed row owes (run as each commit is prepared). */
     private void emitOwed() {
         for (Bytes key : List.copyOf(owing)) {
             Row row = rows.get(key);
@@ -272,7 +262,7 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
         owing.clear();
     }
 
-    /** Sends the row's update now and marks it sent (saved with the row at the next commit). */
+    /** Sends the row's update now and marks it sent (the row is saved with it in this commit). */
     private void emit(Bytes key, Row row) {
         ViewRecord r = update(row);
         context.forward(new Record<>(r.key(), new Routed(Routed.Target.VIEW, r.encode(view)), Math.max(0, watermark)));

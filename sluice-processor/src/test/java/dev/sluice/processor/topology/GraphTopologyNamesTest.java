@@ -38,14 +38,19 @@ class GraphTopologyNamesTest {
                 }
             }
         }
-        assertThat(stores).containsExactly("gmv_by_country-rows", "gmv_by_country-watermark", "orders-dedupe");
-        assertThat(read).containsExactly("ecommerce.orders", "gmv_by_country-by-group-repartition");
+        assertThat(stores)
+                .containsExactly(
+                        "gmv_by_country-input-watermark",
+                        "gmv_by_country-rows",
+                        "gmv_by_country-watermark",
+                        "orders-dedupe");
+        assertThat(read).containsExactly("ecommerce.orders", "gmv_by_country-partials-repartition");
         assertThat(written)
                 .containsExactly(
                         "ecommerce.dlq",
                         "ecommerce.orders.late",
                         "ecommerce.view.gmv_by_country",
-                        "gmv_by_country-by-group-repartition");
+                        "gmv_by_country-partials-repartition");
         assertThat(d.subtopologies()).hasSize(2);
     }
 }

@@ -71,17 +71,41 @@ class WindowAggregateTest {
         return a;
     }
 
-    /** A prepared event as {@link PrepareView} forwards it. */
-    static Record<byte[], byte[]> prepared(String id, long t, double amount) {
-        java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
-        values.put("amount", amount);
-        byte[] raw = ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
-        byte[] value = new Prepared(id, t, t, "[\"DE\"]", null, values, raw).encode();
-        // a record's timestamp may not be negative; the aggregate reads the event time from the record
-        return new Record<>("[\"DE\"]".getBytes(StandardCharsets.UTF_8), value, Math.max(0, t));
+    /** The watermark of the one stream partition the tests' partials come from. */
+    long senderWatermark = Long.MIN_VALUE;
+
+    int offset;
+
+    /**
+     * One event as the partial {@link PreAggregate} sends for it when it is alone in its commit, from one stream
+     * partition (offsets 0, 1, …): its window (of {@link #MINUTES}) or, for a windowless view, the global row;
+     * late when that partition's watermark closed the window.
+     */
+    Record<byte[], byte[]> prepared(String id, long t, double amount) {
+        return prepared(id, t, amount, MINUTES);
     }
 
-    /** The view records sent so far, after the commit interval's punctuation sent the updates rows owe. */
+    Record<byte[], byte[]> prepared(String id, long t, double amount, ViewDef view) {
+        senderWatermark = Math.max(senderWatermark, t);
+        dev.sluice.wire.Accumulator acc = new dev.sluice.wire.Accumulator(MEASURES);
+        acc.add(java.util.Map.of("amount", amount));
+        WindowDef w = view.window();
+        long start = w == null ? WindowAggregate.GLOBAL_START : w.windowStarts(t)[0];
+        long end = w == null ? WindowAggregate.GLOBAL_END : start + w.size().toMillis();
+        boolean late = w != null && end + w.grace().toMillis() <= senderWatermark;
+        byte[] raw = ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
+        Partial p = new Partial(
+                "[\"DE\"]",
+                senderWatermark,
+                "sales/0@" + offset++,
+                1,
+                List.of(new Partial.Entry(late, start, end, t, late ? id : null, acc)),
+                raw);
+        // a record's timestamp may not be negative; the aggregate reads the times from the partial
+        return new Record<>("[\"DE\"]".getBytes(StandardCharsets.UTF_8), p.encode(), Math.max(0, t));
+    }
+
+    /** The view records sent so far, after a commit sent the updates rows owe. */
     List<ViewRecord> forwardedViewRecords(ViewDef view) {
         emitOwed();
         List<ViewRecord> out = new ArrayList<>();
@@ -111,9 +135,9 @@ class WindowAggregateTest {
         punctuator(PunctuationType.STREAM_TIME).getPunctuator().punctuate(0);
     }
 
-    /** Runs the commit interval's punctuation: each changed row sends its update. */
+    /** Prepares a commit as Kafka Streams does: each changed row sends its update, then the rows are saved. */
     void emitOwed() {
-        punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(0);
+        ((WriteBackStore<Row>) rows).flushCache();
     }
 
     /** The latest aggregate's punctuator of this type (a restart in a test schedules new ones). */
@@ -144,7 +168,61 @@ class WindowAggregateTest {
         List<ViewRecord> out = forwardedViewRecords(MINUTES);
         assertThat(out).hasSize(1);
         assertThat(out.get(0).kind()).isEqualTo(ViewRecord.Kind.LATE);
-        assertThat(out.get(0).eventId()).isEqualTo("x");
+        assertThat(out.get(0).eventId())
+                .as("on time in its partition, closed here: a correction named by where its events are")
+                .isEqualTo("sales/0@0");
+        assertThat(out.get(0).state().results()).containsEntry("total", 5.0);
+    }
+
+    @Test
+    void aLateEventStillOpenHereIsFoldedIntoTheRow() {
+        WindowAggregate a = start(MINUTES);
+        a.process(prepared("a", T0 + 10_000, 1));
+        emitOwed();
+        context.resetForwards();
+        // its partition is far ahead (its watermark closed window T0) but this task has not seen that yet
+        Partial ahead =
+                Partial.decode(MEASURES, prepared("late", T0 + 20_000, 2).value());
+        senderWatermark = Long.MIN_VALUE;
+        Partial.Entry e = ahead.entries().get(0);
+        byte[] late = new Partial(
+                        ahead.groupKey(),
+                        T0 + MINUTE + 30_000,
+                        "sales/1@7",
+                        1,
+                        List.of(new Partial.Entry(true, e.start(), e.end(), e.minSourceMs(), "late", e.acc())),
+                        ahead.raw())
+                .encode();
+        a.process(new Record<>("[\"DE\"]".getBytes(StandardCharsets.UTF_8), late, T0));
+        List<ViewRecord> out = forwardedViewRecords(MINUTES);
+        assertThat(out).extracting(ViewRecord::kind).containsExactly(ViewRecord.Kind.UPDATE);
+        assertThat(out.get(0).version()).isEqualTo(2);
+        assertThat(out.get(0).state().results()).containsEntry("total", 3.0);
+    }
+
+    @Test
+    void aPartialThatWouldTakeASumOutOfRangeChangesNoRow() {
+        WindowAggregate a = start(MINUTES);
+        a.process(prepared("big", T0 + 10_000, 1.5e308));
+        emitOwed();
+        context.resetForwards();
+        Record<byte[], byte[]> poison = prepared("p", T0 + 20_000, 1e308);
+        a.process(poison);
+        emitOwed();
+        var forwarded = context.forwarded();
+        assertThat(forwarded).hasSize(1);
+        assertThat(forwarded.get(0).record().value().target()).isEqualTo(Routed.Target.DLQ);
+        assertThat(forwarded.get(0).record().value().bytes())
+                .as("a partial of one event is dead-lettered as the event")
+                .isEqualTo("{\"id\":\"p\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(dev.sluice.wire.DeadLetter.get(
+                        forwarded.get(0).record().headers(), dev.sluice.wire.DeadLetter.REASON))
+                .isEqualTo("sum(amount): adding 1.0E308 (1 event) takes the sum beyond the range of a double");
+        context.resetForwards();
+        a.process(prepared("small", T0 + 30_000, 1));
+        assertThat(forwardedViewRecords(MINUTES))
+                .extracting(ViewRecord::version)
+                .containsExactly(2L);
     }
 
     @Test
@@ -163,14 +241,12 @@ class WindowAggregateTest {
         start(MINUTES);
         assertThat(context.scheduledPunctuators())
                 .extracting(MockProcessorContext.CapturedPunctuator::getType)
-                .containsExactly(PunctuationType.WALL_CLOCK_TIME, PunctuationType.STREAM_TIME);
+                .containsExactly(PunctuationType.STREAM_TIME);
         assertThat(punctuator(PunctuationType.STREAM_TIME).getInterval()).isEqualTo(Duration.ofSeconds(30));
 
         stores();
         start(view(null));
-        assertThat(context.scheduledPunctuators())
-                .extracting(MockProcessorContext.CapturedPunctuator::getType)
-                .containsExactly(PunctuationType.WALL_CLOCK_TIME);
+        assertThat(context.scheduledPunctuators()).isEmpty();
     }
 
     @Test
@@ -318,11 +394,11 @@ class WindowAggregateTest {
     void aWindowlessRowIsNeverLate() {
         ViewDef total = view(null);
         WindowAggregate a = start(total);
-        a.process(prepared("a", T0 + 365L * 24 * 3600 * 1000, 1));
-        a.process(prepared("b", 0, 2));
+        a.process(prepared("a", T0 + 365L * 24 * 3600 * 1000, 1, total));
+        a.process(prepared("b", 0, 2, total));
         List<ViewRecord> out = forwardedViewRecords(total);
         assertThat(out)
-                .as("both events within one commit interval: one update of the row")
+                .as("both events within one commit: one update of the row")
                 .extracting(ViewRecord::kind)
                 .containsExactly(ViewRecord.Kind.UPDATE);
         ViewRecord last = out.get(0);
