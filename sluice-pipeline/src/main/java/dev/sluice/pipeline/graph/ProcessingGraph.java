@@ -59,9 +59,19 @@ public final class ProcessingGraph {
             return List.of();
         }
 
-        /** The store remembering the stream's event ids for its dedup horizon. */
-        public String dedupStore() {
-            return stream.name() + "-dedupe";
+        /** The logged store of the stream's new event ids, a batch per commit (the dedup truth). */
+        public String dedupBatchesStore() {
+            return stream.name() + "-dedupe-batches";
+        }
+
+        /** The local index of those ids by event time, for lookups (rebuilt from the batches when lost). */
+        public String dedupIndexStore() {
+            return stream.name() + "-dedupe-index";
+        }
+
+        /** The local note of the last batch the index holds. */
+        public String dedupIndexedStore() {
+            return stream.name() + "-dedupe-indexed";
         }
     }
 

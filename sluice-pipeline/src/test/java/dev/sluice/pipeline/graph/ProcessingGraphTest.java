@@ -32,7 +32,8 @@ class ProcessingGraphTest {
     void storeAndTopicNamesComeFromNodeNamesOnly() {
         StreamNode s = new StreamNode(stream("orders"));
         ViewNode v = new ViewNode(view("gmv", "orders"), s.id());
-        assertThat(s.dedupStore()).isEqualTo("orders-dedupe");
+        assertThat(List.of(s.dedupBatchesStore(), s.dedupIndexStore(), s.dedupIndexedStore()))
+                .containsExactly("orders-dedupe-batches", "orders-dedupe-index", "orders-dedupe-indexed");
         assertThat(List.of(v.rowsStore(), v.watermarkStore(), v.inputWatermarkStore(), v.partialsTopic()))
                 .containsExactly("gmv-rows", "gmv-watermark", "gmv-input-watermark", "gmv-partials");
     }

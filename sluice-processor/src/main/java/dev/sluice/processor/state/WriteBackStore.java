@@ -197,6 +197,12 @@ public final class WriteBackStore<V> implements KeyValueStore<Bytes, V>, CachedS
     }
 
     @Override
+    public KeyValueIterator<Bytes, V> reverseAll() {
+        writeBack();
+        return decoding(inner.reverseAll());
+    }
+
+    @Override
     public long approximateNumEntries() {
         return inner.approximateNumEntries() + dirty.size();
     }

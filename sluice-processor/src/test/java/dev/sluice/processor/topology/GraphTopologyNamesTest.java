@@ -43,7 +43,9 @@ class GraphTopologyNamesTest {
                         "gmv_by_country-input-watermark",
                         "gmv_by_country-rows",
                         "gmv_by_country-watermark",
-                        "orders-dedupe");
+                        "orders-dedupe-batches",
+                        "orders-dedupe-index",
+                        "orders-dedupe-indexed");
         assertThat(read).containsExactly("ecommerce.orders", "gmv_by_country-partials-repartition");
         assertThat(written)
                 .containsExactly(

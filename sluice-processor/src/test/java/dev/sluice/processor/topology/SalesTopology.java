@@ -29,7 +29,7 @@ import org.apache.kafka.streams.test.TestRecord;
  * source time {@code src}, fields {@code country}, {@code amount}, {@code user}) and the given views, run in
  * Kafka Streams' {@link TopologyTestDriver}, with metrics on a registry the test can read.
  */
-final class SalesTopology implements AutoCloseable {
+public final class SalesTopology implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final long T0 = Instant.parse("2026-11-24T10:00:00Z").toEpochMilli();
 
@@ -41,7 +41,7 @@ final class SalesTopology implements AutoCloseable {
     private final TestOutputTopic<byte[], byte[]> dlq;
     private final Map<String, TestOutputTopic<byte[], byte[]>> viewTopics = new LinkedHashMap<>();
 
-    static StreamDef sales(Duration dedupHorizon) {
+    public static StreamDef sales(Duration dedupHorizon) {
         try {
             return new StreamDef(
                     "sales",
