@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.cli.loadgen.Events;
 import dev.sluice.cli.loadgen.LoadgenCommand;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineLoader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -21,18 +23,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.duckdb.DuckDBAppender;
@@ -42,8 +48,11 @@ import org.duckdb.DuckDBConnection;
  * The throughput harness (BENCHMARKS.md, "Throughput"): in one run on one machine, the limit (raw Kafka produce +
  * consume of the pipeline's own records on Sluice's own broker, and DuckDB's bulk append of the same rows),
  * Sluice's sustained end-to-end rate (the highest rate of a ladder it holds with lag staying bounded, raw rows
- * stored and the ecommerce view maintained), HTTP ingest of NDJSON batches, and the server's memory at rest and
- * under load. {@code --smoke} runs every measurement briefly; a test does that so the harness cannot rot.
+ * stored and the ecommerce view maintained), HTTP ingest of NDJSON batches, the server's memory at rest and
+ * under load, and last, on the same broker with Sluice idle, the same ladder for a hand-written Kafka Streams job
+ * doing the view's work ({@link BaselineChild}). Both ladders also give, per step, the Kafka records written per
+ * input event and the CPU time per event. {@code --smoke} runs every measurement briefly; a test does that so the
+ * harness cannot rot.
  */
 public final class ThroughputHarness {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -120,10 +129,12 @@ public final class ThroughputHarness {
     Map<String, Object> run() throws Exception {
         Files.createDirectories(c.out());
         Path scenario = c.home().resolve("examples/ecommerce/loadgen.yaml");
+        Path pipelineFile = c.home().resolve("examples/ecommerce/pipeline.yaml");
+        Pipeline pipeline = PipelineLoader.withSystemEnv().load(pipelineFile);
+        BaselineChild.requireSameJob(pipeline, "gmv_by_country");
         report.put("machine", machine());
         report.put("started", Instant.now().toString());
-        try (SluiceChild s =
-                SluiceChild.start(c.home(), c.home().resolve("examples/ecommerce/pipeline.yaml"), c.out())) {
+        try (SluiceChild s = SluiceChild.start(c.home(), pipelineFile, c.out())) {
             Thread.sleep(3_000);
             long rssRest = s.rssBytes();
             report.put("rss_rest_mb", rssRest / (1024 * 1024));
@@ -147,13 +158,24 @@ public final class ThroughputHarness {
                 }
             });
             try {
-                report.put("sustained", ladder(s, scenario));
+                report.put(
+                        "sustained",
+                        ladder(
+                                new SystemUnderTest( // keyed, as HTTP ingest writes them after validation
+                                        "Sluice",
+                                        "ecommerce.orders",
+                                        true,
+                                        () -> lag(s),
+                                        Map.of("sluice", s.process.toHandle())),
+                                s.bootstrap(),
+                                scenario));
                 report.put("latency", latency(s, scenario));
                 report.put("http_ingest", httpIngest(s, scenario));
             } finally {
                 rssSampler.interrupt();
             }
             report.put("rss_load_max_mb", maxRss.get() >> 20);
+            report.put("baseline", baseline(s, pipeline, scenario));
         }
         report.put("finished", Instant.now().toString());
         Files.writeString(c.out().resolve("harness.json"), JSON.writeValueAsString(report));
@@ -289,21 +311,46 @@ public final class ThroughputHarness {
     }
 
     /**
-     * Each rate of the ladder for a step: orders produced to the stream topic (as HTTP ingest writes them after
-     * validation) at that rate; the rate holds when the producer kept the rate, and at the end of the step the lag
-     * is under five seconds' worth of events and did not grow by more than half a second's worth over the last
-     * third. (Lag counts the records of all a group's input topics not yet committed, so a group keeping up shows
-     * some: those between two commits.) Stops at the first rate that does not hold.
+     * What a ladder drives: the topic it produces the orders to, with their key (as Sluice's HTTP ingest writes
+     * them) or without (as producers usually send them), the records its consumers have still to process, and the
+     * processes whose CPU it costs.
      */
-    Map<String, Object> ladder(SluiceChild s, Path scenario) throws Exception {
+    record SystemUnderTest(
+            String name, String topic, boolean keyed, LagSource lag, Map<String, ProcessHandle> processes) {}
+
+    /** Records a system under test has still to process, by its own account. */
+    @FunctionalInterface
+    interface LagSource {
+        long records() throws Exception;
+    }
+
+    /**
+     * Each rate of the ladder for a step: orders produced to the system's topic at that rate (for each rate the
+     * same records, whichever the system); the rate holds when the producer kept the rate, and at the end of the
+     * step the lag is under five seconds' worth of events and did not grow by more than half a second's worth over
+     * the last third. (Lag counts the records of the system's input topics its consumers have not committed yet, so
+     * a system keeping up shows some: those between two commits.) After each step the lag drains; stops at the first
+     * rate that does not hold.
+     *
+     * <p>Per step, from its first record until the lag drained: the events processed per second, the Kafka records
+     * written per input event (the end offsets' increase over all topics but the broker's own, see {@link
+     * #endOffsets}, the input topic and transaction markers included), and CPU µs per event of the system's
+     * processes and of this JVM (the producer). The per-event figures are left out (null) for a step whose lag did
+     * not drain.
+     */
+    Map<String, Object> ladder(SystemUnderTest sut, String bootstrap, Path scenario) throws Exception {
         List<Map<String, Object>> steps = new ArrayList<>();
         int held = 0;
         long seed = 100;
-        try (KafkaProducer<byte[], byte[]> p = producer(s.bootstrap(), 5)) {
+        try (KafkaProducer<byte[], byte[]> p = producer(bootstrap, 5);
+                Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
             for (int rate : c.rates()) {
                 long n = (long) rate * c.stepSeconds();
                 List<Events.Record> recs = Events.valid(scenario, n, seed++, rate, System.currentTimeMillis());
-                log("sustained: %,d events/s for %d s", rate, c.stepSeconds());
+                log("%s sustained: %,d events/s for %d s", sut.name(), rate, c.stepSeconds());
+                Map<TopicPartition, Long> offsetsBefore = endOffsets(admin);
+                Map<String, Duration> cpuBefore = cpuTimes(sut.processes());
+                Duration harnessCpuBefore = cpuTime(ProcessHandle.current());
                 long t0 = System.nanoTime();
                 long[] lagAt = new long[c.stepSeconds() + 1];
                 int sec = 0;
@@ -314,16 +361,16 @@ public final class ThroughputHarness {
                         Thread.sleep(wait / 1_000_000);
                     }
                     Events.Record r = recs.get(i);
-                    p.send(new ProducerRecord<>("ecommerce.orders", r.key(), r.value()));
+                    p.send(new ProducerRecord<>(sut.topic(), sut.keyed() ? r.key() : null, r.value()));
                     int now = (int) ((System.nanoTime() - t0) / 1_000_000_000L);
                     if (now > sec && now <= c.stepSeconds()) {
                         sec = now;
-                        lagAt[sec] = lag(s);
+                        lagAt[sec] = sut.lag().records();
                     }
                 }
                 p.flush();
                 double sendSeconds = (System.nanoTime() - t0) / 1e9;
-                long endLag = lag(s);
+                long endLag = sut.lag().records();
                 long thirdLag = lagAt[Math.max(1, c.stepSeconds() * 2 / 3)];
                 boolean sentOnTime = sendSeconds < c.stepSeconds() * 1.1;
                 boolean holds = sentOnTime && endLag <= 5L * rate && endLag - thirdLag <= rate / 2;
@@ -337,15 +384,37 @@ public final class ThroughputHarness {
                 long l = endLag;
                 while (l > 0 && System.nanoTime() - drainStart < TimeUnit.SECONDS.toNanos(c.drainSeconds())) {
                     Thread.sleep(500);
-                    l = lag(s);
+                    l = sut.lag().records();
                 }
                 double drain = (System.nanoTime() - drainStart) / 1e9;
+                Map<String, Long> written = writtenSince(offsetsBefore, endOffsets(admin));
+                Map<String, Duration> cpuAfter = cpuTimes(sut.processes());
+                Duration harnessCpuAfter = cpuTime(ProcessHandle.current());
+                boolean drained = l == 0;
                 step.put("drain_seconds", Math.round(drain * 10) / 10.0);
-                // what the processor and sink actually got through: the step's events over send + drain time
-                step.put("processed_per_s", l == 0 ? Math.round(n / (sendSeconds + drain)) : null);
+                // what the system actually got through: the step's events over send + drain time
+                step.put("processed_per_s", drained ? Math.round(n / (sendSeconds + drain)) : null);
+                long total =
+                        written.values().stream().mapToLong(Long::longValue).sum();
+                step.put("records_per_event", drained ? Math.round(total * 100.0 / n) / 100.0 : null);
+                Map<String, Object> cpuByProcess = new LinkedHashMap<>();
+                double cpuTotal = 0;
+                for (String name : sut.processes().keySet()) {
+                    Double us = microsPerEvent(cpuBefore.get(name), cpuAfter.get(name), n);
+                    cpuByProcess.put(name, drained ? us : null);
+                    cpuTotal = us == null ? Double.NaN : cpuTotal + us;
+                }
+                step.put(
+                        "cpu_us_per_event",
+                        drained && !Double.isNaN(cpuTotal) ? Math.round(cpuTotal * 10) / 10.0 : null);
+                step.put("cpu_us_per_event_by_process", cpuByProcess);
+                step.put(
+                        "harness_cpu_us_per_event",
+                        drained ? microsPerEvent(harnessCpuBefore, harnessCpuAfter, n) : null);
+                step.put("records_written_by_topic", written);
                 steps.add(step);
                 log("  %s", step);
-                if (!holds || l > 0) {
+                if (!holds || !drained) {
                     break;
                 }
                 held = rate;
@@ -356,6 +425,83 @@ public final class ThroughputHarness {
         m.put("held_per_s", held);
         m.put("steps", steps);
         return m;
+    }
+
+    /**
+     * The log end offset of every partition of every topic but the broker's own: Kafka's internal topics
+     * ({@code __consumer_offsets}, {@code __transaction_state}) and any whose name begins with an underscore (Sluice's
+     * schema registry topic {@code _schemas}, its readiness probe {@code __sluice_ready_probe}).
+     */
+    static Map<TopicPartition, Long> endOffsets(Admin admin) throws Exception {
+        List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(t -> !t.startsWith("_"))
+                .toList();
+        Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+        admin.describeTopics(topics)
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .forEach((t, d) -> d.partitions()
+                        .forEach(p -> ask.put(new TopicPartition(t, p.partition()), OffsetSpec.latest())));
+        Map<TopicPartition, Long> out = new HashMap<>();
+        admin.listOffsets(ask).all().get(30, TimeUnit.SECONDS).forEach((tp, r) -> out.put(tp, r.offset()));
+        return out;
+    }
+
+    /** Offsets taken between two {@link #endOffsets} (records and transaction markers), by topic; unchanged topics left out. */
+    static Map<String, Long> writtenSince(Map<TopicPartition, Long> before, Map<TopicPartition, Long> after) {
+        Map<String, Long> out = new TreeMap<>();
+        after.forEach((tp, end) -> {
+            long written = end - before.getOrDefault(tp, 0L);
+            if (written != 0) {
+                out.merge(tp.topic(), written, Long::sum);
+            }
+        });
+        return out;
+    }
+
+    /** A process's CPU time so far (user + system, all threads), or null where the OS does not tell. */
+    static Duration cpuTime(ProcessHandle process) {
+        return process.info().totalCpuDuration().orElse(null);
+    }
+
+    static Map<String, Duration> cpuTimes(Map<String, ProcessHandle> processes) {
+        Map<String, Duration> out = new HashMap<>();
+        processes.forEach((name, p) -> out.put(name, cpuTime(p)));
+        return out;
+    }
+
+    static Double microsPerEvent(Duration before, Duration after, long events) {
+        if (before == null || after == null) {
+            return null;
+        }
+        return Math.round(after.minus(before).toNanos() / 100.0 / events) / 10.0;
+    }
+
+    /**
+     * The hand-written Kafka Streams baseline ({@link BaselineChild}) on Sluice's broker, once Sluice is idle (its
+     * lag drained): the same ladder, the same records, produced without a key to the baseline's own input topic. The
+     * broker's CPU (in the Sluice child) counts for the baseline too.
+     */
+    Map<String, Object> baseline(SluiceChild s, Pipeline pipeline, Path scenario) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(c.drainSeconds());
+        long sluiceLag;
+        while ((sluiceLag = lag(s)) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        try (BaselineChild b =
+                BaselineChild.start(s.bootstrap(), pipeline.stream("orders").partitions(), c.out())) {
+            log("hand-written Kafka Streams up (pid %d); Sluice's lag %,d", b.process.pid(), sluiceLag);
+            Map<String, ProcessHandle> processes = new LinkedHashMap<>();
+            processes.put("baseline", b.process.toHandle());
+            processes.put("sluice (broker)", s.process.toHandle());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sluice_lag_at_start", sluiceLag);
+            m.putAll(ladder(
+                    new SystemUnderTest("hand-written Kafka Streams", BaselineChild.INPUT, false, b::lag, processes),
+                    s.bootstrap(),
+                    scenario));
+            return m;
+        }
     }
 
     /**
@@ -506,8 +652,10 @@ public final class ThroughputHarness {
         Map<String, Object> d = (Map<String, Object>) r.get("duckdb_limit");
         Map<String, Object> s = (Map<String, Object>) r.get("sustained");
         Map<String, Object> h = (Map<String, Object>) r.get("http_ingest");
+        Map<String, Object> base = (Map<String, Object>) r.get("baseline");
         double kafka = ((Number) k.get("produce_consume_per_s")).doubleValue();
         double held = ((Number) s.get("held_per_s")).doubleValue();
+        double baseHeld = base == null ? 0 : ((Number) base.get("held_per_s")).doubleValue();
         double ingest = ((Number) h.getOrDefault("rate", 0)).doubleValue();
         StringBuilder b = new StringBuilder();
         b.append("| measure | value | ratio | target | gap |\n|---|---|---|---|---|\n");
@@ -534,6 +682,15 @@ public final class ThroughputHarness {
                 held >= 200_000 && held / kafka >= 0.5
                         ? "met"
                         : String.format(Locale.ROOT, "%.0f× short", 200_000 / Math.max(held, 1))));
+        if (base != null) {
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| hand-written Kafka Streams sustained (same job, exactly-once, defaults), %d s steps | %,.0f/s |"
+                            + " %.3f of Kafka | | |%n",
+                    ((Number) base.get("step_seconds")).intValue(),
+                    baseHeld,
+                    baseHeld / kafka));
+        }
         b.append(String.format(
                 Locale.ROOT,
                 "| HTTP ingest, NDJSON batches of 500 | %,.0f/s | %.3f of Kafka | ≥ 150,000/s | %s |%n",
@@ -545,6 +702,20 @@ public final class ThroughputHarness {
                 "| server RSS at rest / under load (max) | %s MB / %s MB | | | |%n",
                 r.get("rss_rest_mb"),
                 r.get("rss_load_max_mb")));
+        if (base != null) {
+            long sluiceBehind = ((Number) base.get("sluice_lag_at_start")).longValue();
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%nhand-written Kafka Streams sustained %,.0f/s; Sluice/baseline ratio %s%s%n",
+                    baseHeld,
+                    baseHeld > 0
+                            ? String.format(Locale.ROOT, "%.2f", held / baseHeld)
+                            : "n/a (the baseline held no rate)",
+                    sluiceBehind > 0
+                            ? String.format(
+                                    Locale.ROOT, " (Sluice was still %,d records behind when it started)", sluiceBehind)
+                            : ""));
+        }
         b.append(
                 "\nEnd-to-end latency (source time → update received by an SSE client), one client:\n\n"
                         + "| rate/s | updates | p50 ms | p99 ms | p99.9 ms | max ms | target |\n|---|---|---|---|---|---|---|\n");
@@ -561,12 +732,32 @@ public final class ThroughputHarness {
                     l.get("max_ms"),
                     ((Number) l.get("rate")).intValue() == 20_000 ? "p99 ≤ 100 ms" : ""));
         }
-        b.append(
-                "\nLadder steps:\n\n| rate/s | sent in s | lag at 2/3 | lag at end | holds | drained in s | processed/s |\n|---|---|---|---|---|---|---|\n");
-        for (Map<String, Object> st : (List<Map<String, Object>>) s.get("steps")) {
+        b.append("\nLadder steps, Sluice:\n\n");
+        ladderTable(b, (List<Map<String, Object>>) s.get("steps"));
+        if (base != null) {
+            b.append("\nLadder steps, hand-written Kafka Streams (CPU: the baseline and the Sluice child, the broker's"
+                    + " host, idle otherwise):\n\n");
+            ladderTable(b, (List<Map<String, Object>>) base.get("steps"));
+        }
+        return b.toString();
+    }
+
+    /** A ladder's steps as a Markdown table. */
+    @SuppressWarnings("unchecked")
+    static void ladderTable(StringBuilder b, List<Map<String, Object>> steps) {
+        b.append("| rate/s | sent in s | lag at 2/3 | lag at end | holds | drained in s | processed/s | records/event"
+                + " | CPU µs/event | harness CPU µs/event |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> st : steps) {
+            Map<String, Object> byProcess = (Map<String, Object>) st.get("cpu_us_per_event_by_process");
+            String cpu = orDash(st.get("cpu_us_per_event"));
+            if (byProcess != null && byProcess.size() > 1 && st.get("cpu_us_per_event") != null) {
+                List<String> parts = new ArrayList<>();
+                byProcess.forEach((name, us) -> parts.add(name + " " + us));
+                cpu += " (" + String.join(", ", parts) + ")";
+            }
             b.append(String.format(
                     Locale.ROOT,
-                    "| %,d | %s | %,d | %,d | %s | %s | %s |%n",
+                    "| %,d | %s | %,d | %,d | %s | %s | %s | %s | %s | %s |%n",
                     ((Number) st.get("rate")).intValue(),
                     st.get("send_seconds"),
                     ((Number) st.get("lag_two_thirds")).longValue(),
@@ -575,9 +766,15 @@ public final class ThroughputHarness {
                     st.get("drain_seconds"),
                     st.get("processed_per_s") == null
                             ? "-"
-                            : String.format(Locale.ROOT, "%,d", ((Number) st.get("processed_per_s")).longValue())));
+                            : String.format(Locale.ROOT, "%,d", ((Number) st.get("processed_per_s")).longValue()),
+                    orDash(st.get("records_per_event")),
+                    cpu,
+                    orDash(st.get("harness_cpu_us_per_event"))));
         }
-        return b.toString();
+    }
+
+    private static String orDash(Object figure) {
+        return figure == null ? "-" : figure.toString();
     }
 
     static void log(String format, Object... args) {

@@ -35,6 +35,7 @@ class HarnessSmokeIT {
         List<Map<String, Object>> steps = (List<Map<String, Object>>) sustained.get("steps");
         assertThat(steps).isNotEmpty();
         assertThat(steps.get(0)).containsKeys("rate", "lag_end", "holds", "processed_per_s");
+        assertPerStepFigures(sustained, "ecommerce.orders");
         List<Map<String, Object>> latency =
                 (List<Map<String, Object>>) ((Map<String, Object>) r.get("latency")).get("rates");
         assertThat(latency).hasSize(1);
@@ -54,6 +55,28 @@ class HarnessSmokeIT {
         assertThat(((Number) r.get("rss_load_max_mb")).longValue())
                 .isGreaterThanOrEqualTo(((Number) r.get("rss_rest_mb")).longValue());
 
+        Map<String, Object> baseline = (Map<String, Object>) r.get("baseline");
+        assertThat(baseline).containsKeys("step_seconds", "held_per_s", "steps");
+        List<Map<String, Object>> baselineSteps = (List<Map<String, Object>>) baseline.get("steps");
+        assertThat(baselineSteps).isNotEmpty();
+        assertThat(baselineSteps.get(0)).containsKeys("rate", "lag_end", "holds", "processed_per_s");
+        assertPerStepFigures(baseline, BaselineChild.INPUT);
+        for (Map<String, Object> st : baselineSteps) {
+            if (st.get("records_per_event") != null) {
+                // drained: the job did its work, through both repartitions, into its output topic
+                assertThat((Map<String, Object>) st.get("records_written_by_topic"))
+                        .containsKeys(BaselineChild.OUTPUT)
+                        .hasEntrySatisfying(
+                                BaselineChild.APPLICATION_ID + "-by-event-id-repartition",
+                                n -> assertThat(((Number) n).longValue()).isPositive())
+                        .hasEntrySatisfying(
+                                BaselineChild.APPLICATION_ID + "-by-country-currency-repartition",
+                                n -> assertThat(((Number) n).longValue()).isPositive());
+                assertThat((Map<String, Object>) st.get("cpu_us_per_event_by_process"))
+                        .containsOnlyKeys("baseline", "sluice (broker)");
+            }
+        }
+
         String md = Files.readString(out.resolve("harness.md"));
         assertThat(md)
                 .contains("raw Kafka produce+consume")
@@ -62,7 +85,44 @@ class HarnessSmokeIT {
                 .contains("HTTP ingest")
                 .contains("server RSS")
                 .contains("End-to-end latency")
-                .contains("Ladder steps");
+                .contains("Ladder steps, Sluice")
+                .contains("hand-written Kafka Streams sustained")
+                .contains("Sluice/baseline ratio")
+                .contains("Ladder steps, hand-written Kafka Streams")
+                .contains("records/event")
+                .contains("CPU µs/event")
+                .contains("harness CPU µs/event");
         assertThat(out.resolve("harness.json")).exists();
+    }
+
+    /**
+     * Each step has the records written per input event and the CPU per event, for the system and for the harness's
+     * producer. A step whose lag drained has them all: exactly the step's events written to the input topic, so at
+     * least one record per event, and CPU spent.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertPerStepFigures(Map<String, Object> ladder, String inputTopic) {
+        long stepSeconds = ((Number) ladder.get("step_seconds")).longValue();
+        for (Map<String, Object> st : (List<Map<String, Object>>) ladder.get("steps")) {
+            assertThat(st)
+                    .containsKeys(
+                            "records_per_event",
+                            "records_written_by_topic",
+                            "cpu_us_per_event",
+                            "cpu_us_per_event_by_process",
+                            "harness_cpu_us_per_event");
+            if (st.get("processed_per_s") == null) {
+                continue; // did not drain: no per-event figures
+            }
+            long events = ((Number) st.get("rate")).longValue() * stepSeconds;
+            assertThat(((Number) ((Map<String, Object>) st.get("records_written_by_topic")).get(inputTopic))
+                            .longValue())
+                    .as("the step's events, on the input topic")
+                    .isEqualTo(events);
+            assertThat(((Number) st.get("records_per_event")).doubleValue()).isGreaterThanOrEqualTo(1.0);
+            assertThat(((Number) st.get("cpu_us_per_event")).doubleValue()).isPositive();
+            assertThat(((Number) st.get("harness_cpu_us_per_event")).doubleValue())
+                    .isPositive();
+        }
     }
 }
