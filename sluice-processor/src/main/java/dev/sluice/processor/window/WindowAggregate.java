@@ -83,6 +83,8 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
     private KeyValueStore<Bytes, Row> rows;
     private KeyValueStore<String, Long> marks;
     private long watermark = Long.MIN_VALUE;
+    /** The watermark as last written to its store (once per commit, when it moved). */
+    private long storedWatermark = Long.MIN_VALUE;
     /** Rows changed since their last update was sent. */
     private final Set<Bytes> owing = new LinkedHashSet<>();
 
@@ -116,6 +118,7 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
         this.marks = context.getStateStore(watermarkStore);
         Long stored = marks.get(WATERMARK_KEY);
         watermark = stored == null ? Long.MIN_VALUE : stored;
+        storedWatermark = watermark;
         owing.clear();
         try (KeyValueIterator<Bytes, Row> it = rows.all()) {
             while (it.hasNext()) {
@@ -157,7 +160,6 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
             // every row can take the partial: only now does state change
             if (p.senderWatermark() > watermark) {
                 watermark = p.senderWatermark();
-                marks.put(WATERMARK_KEY, watermark);
             }
             for (Target t : targets) {
                 if (t.row() == null) {
@@ -251,8 +253,12 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
                 System.currentTimeMillis());
     }
 
-    /** Sends the update every changed row owes (run as each commit is prepared). */
+    /** Sends the update every changed row owes and saves the watermark (run as each commit is prepared). */
     private void emitOwed() {
+        if (watermark != storedWatermark) {
+            marks.put(WATERMARK_KEY, watermark);
+            storedWatermark = watermark;
+        }
         for (Bytes key : List.copyOf(owing)) {
             Row row = rows.get(key);
             if (row != null && row.owesUpdate()) {

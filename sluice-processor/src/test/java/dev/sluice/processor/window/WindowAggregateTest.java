@@ -152,9 +152,14 @@ class WindowAggregateTest {
     void theWatermarkIsStoredAndNeverGoesBack() {
         WindowAggregate a = start(MINUTES);
         a.process(prepared("a", T0 + 70_000, 1));
+        assertThat(marks.get("watermark"))
+                .as("written as the commit is prepared")
+                .isNull();
+        emitOwed();
         assertThat(marks.get("watermark")).isEqualTo(T0 + 70_000);
         List<ViewRecord> out = new ArrayList<>(forwardedViewRecords(MINUTES));
         a.process(prepared("b", T0 + 10_000, 1));
+        emitOwed();
         assertThat(marks.get("watermark")).isEqualTo(T0 + 70_000);
         out.addAll(forwardedViewRecords(MINUTES));
         assertThat(out).extracting(ViewRecord::watermark).containsExactly(T0 + 70_000, T0 + 70_000);
