@@ -7,7 +7,10 @@ import dev.sluice.pipeline.graph.ProcessingGraph.ViewNode;
 import dev.sluice.processor.Routed;
 import dev.sluice.processor.window.PreAggregate;
 import dev.sluice.processor.window.WindowAggregate;
+import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -32,7 +35,11 @@ final class ViewNodeBuilder {
         ctx.builder().addStateStore(PreAggregate.watermarkStore(node.inputWatermarkStore()));
         KStream<byte[], Routed> folded = events.process(
                 () -> new PreAggregate(
-                        node.view(), stream.sourceTimeField(), node.inputWatermarkStore(), ctx.metrics()),
+                        node.view(),
+                        stream.sourceTimeField(),
+                        stream.partitions(),
+                        node.inputWatermarkStore(),
+                        ctx.metrics()),
                 Named.as(n + "-prepare"),
                 node.inputWatermarkStore());
         Map<String, KStream<byte[], Routed>> first = folded.split(Named.as(n + "-prepare-"))
@@ -51,7 +58,10 @@ final class ViewNodeBuilder {
                 .mapValues(Routed::bytes, Named.as(n + "-partial-bytes"))
                 .repartition(Repartitioned.with(BYTES, BYTES)
                         .withName(node.partialsTopic())
-                        .withNumberOfPartitions(stream.partitions()));
+                        .withNumberOfPartitions(stream.partitions())
+                        // a record is a bundle for the task its key names (Partial.partitionOf)
+                        .withStreamPartitioner((topic, key, value, count) ->
+                                Optional.of(Set.of(ByteBuffer.wrap(key).getInt() % count))));
         ctx.builder().addStateStore(WindowAggregate.rowsStore(node.rowsStore(), node.view()));
         ctx.builder().addStateStore(WindowAggregate.watermarkStore(node.watermarkStore()));
         KStream<byte[], Routed> out = byGroup.process(

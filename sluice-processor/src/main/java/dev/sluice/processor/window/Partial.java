@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * What one stream partition's pre-aggregation ({@link PreAggregate}) sends the task that owns a group, once per
  * commit: the group's windows that changed in that partition since the last commit, each as a partial
- * accumulator, plus the events of the group that partition found late, one by one. It travels keyed by the group
- * on the view's {@code <view>-partials} topic, in a declared binary layout:
+ * accumulator, plus the events of the group that partition found late, one by one. It travels in a {@link
+ * #bundle} with the other partials of that commit for the same task, on the view's {@code <view>-partials}
+ * topic, in a declared binary layout:
  *
  * <pre>
  * byte   format (1)
@@ -40,6 +41,58 @@ public record Partial(
     public record Entry(boolean late, long start, long end, long minSourceMs, String eventId, Accumulator acc) {}
 
     private static final int FORMAT = 1;
+
+    /** The first byte of a bundle: the partials one sender sends one task in one commit. */
+    private static final int BUNDLE = 2;
+
+    /**
+     * The partials of one commit for the groups one task owns, as one record ({@code <view>-partials} carries
+     * bundles, keyed by the task's partition as a 4-byte int):
+     *
+     * <pre>
+     * byte   2
+     * int    number of partials, then per partial: int length, then the partial's bytes (format 1, above)
+     * </pre>
+     */
+    public static byte[] bundle(List<byte[]> partials) {
+        int size = 5;
+        for (byte[] p : partials) {
+            size += 4 + p.length;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
+        b.put((byte) BUNDLE).putInt(partials.size());
+        for (byte[] p : partials) {
+            b.putInt(p.length).put(p);
+        }
+        return b.array();
+    }
+
+    /** The partials a record carries: those of a bundle, or the record itself when it is one partial. */
+    public static List<byte[]> unbundle(byte[] record) {
+        if (record.length == 0 || record[0] != BUNDLE) {
+            return List.of(record);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record);
+        b.get();
+        int n = b.getInt();
+        if (n < 0 || n > record.length) {
+            throw new IllegalArgumentException("not a bundle of partials (" + n + " partials)");
+        }
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] p = new byte[b.getInt()];
+            b.get(p);
+            out.add(p);
+        }
+        return out;
+    }
+
+    /** The partition of {@code <view>-partials} (and so the task) that owns a group: as Kafka's partitioner keys. */
+    public static int partitionOf(String groupKey, int partitions) {
+        byte[] key = groupKey.getBytes(StandardCharsets.UTF_8);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
+                % partitions;
+    }
 
     public byte[] encode() {
         try {
@@ -76,9 +129,16 @@ public record Partial(
         }
     }
 
-    /** The event a partial of one event carries, read without decoding the accumulators; null when none. */
+    /**
+     * The event a partial of one event carries (alone, or alone in its bundle), read without decoding the
+     * accumulators; null when none.
+     */
     public static byte[] eventOf(byte[] data) {
         try {
+            if (data.length > 0 && data[0] == BUNDLE) {
+                List<byte[]> inner = unbundle(data);
+                return inner.size() == 1 ? eventOf(inner.get(0)) : null;
+            }
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data));
             if (in.readByte() != FORMAT) {
                 return null;

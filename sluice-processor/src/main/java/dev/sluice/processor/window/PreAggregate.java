@@ -33,8 +33,9 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * aggregation): each new event is prepared (derive, filter, group, measure inputs), judged on time or late by
  * this partition's watermark, and folded into a partial accumulator per window and group kept in memory. As
  * Kafka Streams prepares each commit, every group that changed is sent once, as one {@link Partial}, to the task
- * owning the group ({@link WindowAggregate}), inside the commit's transaction; so the shuffle carries one record
- * per changed group per commit, not one per event.
+ * owning the group ({@link WindowAggregate}; {@link Partial#partitionOf}), the partials for one task in one
+ * bundle, inside the commit's transaction; so the shuffle carries one record per task per commit, not one per
+ * event.
  *
  * <p>The watermark is the highest event time this stream partition has seen for the view (events the view
  * filters out or cannot take do not move it); it is written to its store once per commit and restored with it. A
@@ -52,6 +53,7 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
 
     private final ViewDef view;
     private final String sourceTimeField;
+    private final int partitions;
     private final String watermarkStore;
     private final ComponentMetrics metrics;
     private ProcessorContext<byte[], Routed> context;
@@ -68,13 +70,14 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
     /** {@code topic/partition@} of this task's stream partition, once a record was read. */
     private String originPrefix;
 
-    public PreAggregate(ViewDef view, String watermarkStore) {
-        this(view, null, watermarkStore, PipelineMetrics.none());
-    }
-
-    /** @param sourceTimeField the stream's source timestamp field, or null to use the event time */
-    public PreAggregate(ViewDef view, String sourceTimeField, String watermarkStore, PipelineMetrics metrics) {
+    /**
+     * @param sourceTimeField the stream's source timestamp field, or null to use the event time
+     * @param partitions the partitions of the view's partials topic (the stream's)
+     */
+    public PreAggregate(
+            ViewDef view, String sourceTimeField, int partitions, String watermarkStore, PipelineMetrics metrics) {
         this.view = view;
+        this.partitions = partitions;
         this.sourceTimeField = sourceTimeField;
         this.watermarkStore = watermarkStore;
         this.metrics = metrics.view(view.name());
@@ -250,9 +253,14 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
         }
     }
 
-    /** Sends each changed group's partial to its task and forgets it (run as each commit is prepared). */
+    /**
+     * Sends each changed group's partial to the task owning the group, one bundle per task, and forgets them (run
+     * as each commit is prepared).
+     */
     private void sendPartials() {
         String prefix = originPrefix;
+        Map<Integer, List<byte[]>> byTask = new java.util.TreeMap<>();
+        Map<Integer, Long> timeByTask = new java.util.HashMap<>();
         for (Map.Entry<String, GroupPartial> g : partials.entrySet()) {
             GroupPartial gp = g.getValue();
             List<Partial.Entry> entries = new ArrayList<>(gp.onTime.values());
@@ -265,17 +273,47 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
                                     : gp.firstOffset + "-" + gp.lastOffset);
             Partial p = new Partial(g.getKey(), watermark, origin, gp.events, entries, null);
             byte[] value = p.encode();
-            if (gp.events == 1 && value.length + gp.firstRaw.length + g.getKey().length() < Routed.MAX_RECORD_BYTES) {
+            if (gp.events == 1
+                    && value.length + gp.firstRaw.length + g.getKey().length() < Routed.MAX_RECORD_BYTES / 2) {
                 value = new Partial(g.getKey(), watermark, origin, 1, entries, gp.firstRaw).encode();
             }
-            context.forward(new Record<>(
-                    g.getKey().getBytes(StandardCharsets.UTF_8), Routed.next(value), Math.max(0, gp.maxTime)));
+            int task = Partial.partitionOf(g.getKey(), partitions);
+            byTask.computeIfAbsent(task, t -> new ArrayList<>()).add(value);
+            timeByTask.merge(task, gp.maxTime, Math::max);
+        }
+        for (Map.Entry<Integer, List<byte[]>> t : byTask.entrySet()) {
+            for (List<byte[]> part : fitting(t.getValue())) {
+                context.forward(new Record<>(
+                        ByteBuffer.allocate(4).putInt(t.getKey()).array(),
+                        Routed.next(Partial.bundle(part)),
+                        Math.max(0, timeByTask.get(t.getKey()))));
+            }
         }
         partials.clear();
         if (watermark != storedWatermark) {
             marks.put(WATERMARK_KEY, watermark);
             storedWatermark = watermark;
         }
+    }
+
+    /** Partials split into bundles that each fit in a Kafka record. */
+    private static List<List<byte[]>> fitting(List<byte[]> partials) {
+        List<List<byte[]>> out = new ArrayList<>();
+        List<byte[]> current = new ArrayList<>();
+        long bytes = 0;
+        for (byte[] p : partials) {
+            if (!current.isEmpty() && bytes + p.length + 4 > Routed.MAX_RECORD_BYTES / 2) {
+                out.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(p);
+            bytes += p.length + 4;
+        }
+        if (!current.isEmpty()) {
+            out.add(current);
+        }
+        return out;
     }
 
     /** The event's source time for latency; the event time when the field is absent or unreadable. */

@@ -31,6 +31,10 @@ final class Row {
     long emittedVersion;
     long pendingSourceMs = Long.MAX_VALUE;
     private List<Object> group;
+    /** The accumulator's bytes as last encoded, and the version they are of (-1: none). */
+    private byte[] stateBytes;
+
+    private long stateBytesVersion = -1;
 
     Row(long start, long end, String groupKey, Accumulator acc) {
         this.start = start;
@@ -51,6 +55,15 @@ final class Row {
         return group;
     }
 
+    /** The accumulator's bytes, encoded once per version (for the update and the changelog alike). */
+    byte[] stateBytes() {
+        if (stateBytesVersion != acc.version() || stateBytes == null) {
+            stateBytes = acc.toBytes();
+            stateBytesVersion = acc.version();
+        }
+        return stateBytes;
+    }
+
     boolean owesUpdate() {
         return acc.version() > emittedVersion;
     }
@@ -60,7 +73,7 @@ final class Row {
             @Override
             public byte[] encode(Row r) {
                 try {
-                    byte[] state = r.acc.toBytes();
+                    byte[] state = r.stateBytes();
                     byte[] g = r.groupKey.getBytes(StandardCharsets.UTF_8);
                     ByteArrayOutputStream bytes = new ByteArrayOutputStream(48 + g.length + state.length);
                     DataOutputStream out = new DataOutputStream(bytes);

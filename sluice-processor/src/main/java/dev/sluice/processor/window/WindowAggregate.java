@@ -148,11 +148,25 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
     private record Target(Bytes key, Row row, Partial.Entry entry, ViewRecord delta) {}
 
     private void aggregate(Record<byte[], byte[]> record) {
-        Partial p;
+        List<byte[]> partials;
         try {
-            p = Partial.decode(view.measures(), record.value());
+            partials = Partial.unbundle(record.value());
         } catch (RuntimeException e) {
             deadLetter(record, record.value(), null, e);
+            return;
+        }
+        for (byte[] one : partials) {
+            merge(record, one);
+        }
+    }
+
+    /** Merges one partial into its rows, or dead-letters it whole. */
+    private void merge(Record<byte[], byte[]> record, byte[] bytes) {
+        Partial p;
+        try {
+            p = Partial.decode(view.measures(), bytes);
+        } catch (RuntimeException e) {
+            deadLetter(record, bytes, null, e);
             return;
         }
         try {
@@ -271,7 +285,8 @@ public final class WindowAggregate implements Processor<byte[], byte[], byte[], 
     /** Sends the row's update now and marks it sent (the row is saved with it in this commit). */
     private void emit(Bytes key, Row row) {
         ViewRecord r = update(row);
-        context.forward(new Record<>(r.key(), new Routed(Routed.Target.VIEW, r.encode(view)), Math.max(0, watermark)));
+        context.forward(new Record<>(
+                r.key(), new Routed(Routed.Target.VIEW, r.encode(view, row.stateBytes())), Math.max(0, watermark)));
         metrics.emitted(1);
         row.emittedVersion = row.acc.version();
         row.pendingSourceMs = Long.MAX_VALUE;
