@@ -90,7 +90,6 @@ class PoisonFuzzIT {
         final Map<String, byte[]> deadLetters = new TreeMap<>(); // origin -> value
         final Map<String, String> deadLetterStage = new HashMap<>();
         final Set<String> storedRaw = new HashSet<>();
-        final Set<String> tooLarge = new HashSet<>(); // accepted, stored raw, dead-lettered by the processor
         int streamRecords; // records written to the stream topic
         final Map<String, String> described = new HashMap<>(); // origin -> input, for messages
         final List<String> wrongVerdicts = new ArrayList<>();
@@ -151,15 +150,12 @@ class PoisonFuzzIT {
         }
         System.out.println("PoisonFuzzIT sent " + (HTTP_INPUTS + KAFKA_INPUTS + STREAM_POISON + 2 * VALID_AFTER)
                 + " inputs in " + (System.nanoTime() - started) / 1_000_000 + " ms: " + books.accepted.size()
-                + " distinct accepted, " + books.tooLarge.size() + " accepted but too large for the processor, "
+                + " distinct accepted, "
                 + books.deadLetters.size() + " to dead-letter; by mutation: " + inputs.tally);
-
-        expectTooLargeDeadLetters(books);
 
         // every accepted id is stored raw, and nothing else
         Set<String> expectedRaw = new HashSet<>(books.accepted.keySet());
         expectedRaw.addAll(books.storedRaw);
-        expectedRaw.addAll(books.tooLarge);
         Set<String> raw = Set.of();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
@@ -274,11 +270,7 @@ class PoisonFuzzIT {
                     books.wrongVerdicts.add(in.describe() + ": accepted as " + id);
                 }
                 books.streamRecords++;
-                if (in.counted()) {
-                    books.accepted.put(id, OrdersScenario.JSON.readTree(in.bytes()));
-                } else {
-                    books.tooLarge.add(id);
-                }
+                books.accepted.put(id, OrdersScenario.JSON.readTree(in.bytes()));
             } else {
                 JsonNode errors = r.get("errors");
                 boolean located = errors != null && !errors.isEmpty();
@@ -315,11 +307,7 @@ class PoisonFuzzIT {
                         : UUID.nameUUIDFromBytes(origin.getBytes(StandardCharsets.UTF_8))
                                 .toString();
                 books.streamRecords++;
-                if (in.counted()) {
-                    books.accepted.put(id, OrdersScenario.JSON.readTree(in.bytes()));
-                } else {
-                    books.tooLarge.add(id);
-                }
+                books.accepted.put(id, OrdersScenario.JSON.readTree(in.bytes()));
             } else {
                 // a dead letter carries the message unless it is over 1,000,000 bytes (docs/semantics.md, rule 6)
                 books.deadLetters.put(origin, in.bytes() != null && in.bytes().length > 1_000_000 ? null : in.bytes());
@@ -366,31 +354,6 @@ class PoisonFuzzIT {
             books.described.put(origin, "around the sources: " + new String(value, StandardCharsets.UTF_8));
             if (storable) {
                 books.storedRaw.add(o.get("event_id").asText());
-            }
-        }
-    }
-
-    /**
-     * The accepted orders too large for the processor are dead-lettered from their place in the stream topic,
-     * as they sit there: find them in it.
-     */
-    static void expectTooLargeDeadLetters(Books books) throws Exception {
-        if (books.tooLarge.isEmpty()) {
-            return;
-        }
-        for (ConsumerRecord<byte[], byte[]> r : EcommercePipelineIT.readAll(
-                runtime.bootstrapServers(), pipeline.streamTopic("orders"), books.streamRecords)) {
-            JsonNode e;
-            try {
-                e = OrdersScenario.JSON.readTree(r.value());
-            } catch (Exception notJson) {
-                continue;
-            }
-            if (e != null && books.tooLarge.contains(e.path("event_id").asText())) {
-                String origin = r.topic() + "/" + r.partition() + "@" + r.offset();
-                books.deadLetters.put(origin, r.value());
-                books.deadLetterStage.put(origin, "process");
-                books.described.put(origin, "too large: " + e.path("event_id").asText());
             }
         }
     }

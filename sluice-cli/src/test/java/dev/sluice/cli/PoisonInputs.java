@@ -25,15 +25,6 @@ final class PoisonInputs {
      * one its id ({@code null} when the source assigns one).
      */
     record Input(int n, String mutation, byte[] bytes, boolean valid, String id) {
-        /**
-         * Whether the view counts it: every valid input. A paid order with a 600 KB user id ({@link PoisonInputs#LARGE}) is
-         * counted too: the view's records carry its distinct-count sketch, not the event (before the processor
-         * aggregated per stream partition, its per-event record would have exceeded Kafka's 1 MB request size).
-         */
-        boolean counted() {
-            return valid;
-        }
-
         String describe() {
             String text = bytes == null ? "<tombstone>" : new String(bytes, StandardCharsets.UTF_8);
             return "#" + n + " " + mutation + " " + (text.length() > 160 ? text.substring(0, 160) + "…" : text);
@@ -97,7 +88,10 @@ final class PoisonInputs {
             "not-an-object",
             "empty-object");
 
-    /** A valid paid order with a 600 KB user id, counted like any other (see {@link Input#counted}). */
+    /**
+     * A valid paid order with a 600 KB user id, counted like any other: the view's records carry its
+     * distinct-count sketch, not the event.
+     */
     static final String LARGE = "user-600k-chars-paid";
 
     /** Only over Kafka: messages no HTTP body can be. */
