@@ -8,6 +8,7 @@ import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PipelineLoader;
 import dev.sluice.pipeline.SinkDef;
+import dev.sluice.sinks.SinkLoop;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
 import java.net.ServerSocket;
@@ -17,6 +18,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,10 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -164,16 +164,14 @@ public final class DuckDbSinkBench {
     private static double writeStep(Pipeline pipeline, Path file, String topic, List<byte[]> values, int batch)
             throws Exception {
         try (DuckDbStore store = DuckDbStore.open(pipeline, file)) {
-            DuckDbSink sink = new DuckDbSink(
-                    pipeline, new SinkDef.DuckDb("bench", null, List.of("orders")), store, Map.of(), Clock.systemUTC());
-            TopicPartition tp = new TopicPartition(topic, 0);
+            DuckDbSink sink = new DuckDbSink(pipeline, sinkDef(), store, Clock.systemUTC());
             long t0 = System.nanoTime();
             for (int i = 0; i < values.size(); i += batch) {
                 List<ConsumerRecord<byte[], byte[]>> recs = new ArrayList<>(batch);
                 for (int j = i; j < Math.min(values.size(), i + batch); j++) {
                     recs.add(new ConsumerRecord<>(topic, 0, j, null, values.get(j)));
                 }
-                sink.writeBatch(new ConsumerRecords<>(Map.of(tp, recs), Map.of()));
+                sink.writeBatch(recs);
             }
             double rate = values.size() / ((System.nanoTime() - t0) / 1e9);
             check(store, values.size());
@@ -186,25 +184,31 @@ public final class DuckDbSinkBench {
         try (DuckDbStore store = DuckDbStore.open(pipeline, file)) {
             Map<String, Object> consumer = new HashMap<>(ClientDefaults.consumer(bootstrap, "bench-sink"));
             consumer.put("max.poll.records", 10_000); // as sluice run
-            DuckDbSink sink = new DuckDbSink(
-                    pipeline,
-                    new SinkDef.DuckDb("bench", null, List.of("orders")),
-                    store,
-                    consumer,
-                    Clock.systemUTC(),
-                    PipelineMetrics.none());
+            SinkDef.DuckDb def = sinkDef();
+            DuckDbSink sink = new DuckDbSink(pipeline, def, store, Clock.systemUTC(), PipelineMetrics.none());
+            SinkLoop loop = new SinkLoop(sink, consumer, def.batchRows(), def.batchInterval());
             long t0 = System.nanoTime();
-            Thread t = Thread.ofPlatform().name("bench-sink").start(sink);
+            Thread t = Thread.ofPlatform().name("bench-sink").start(loop);
             long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
-            while (sink.rowsWritten() < n && System.nanoTime() < deadline && sink.failure() == null) {
+            while (sink.rowsWritten() < n && System.nanoTime() < deadline && loop.failure() == null) {
                 Thread.sleep(5);
             }
             double rate = n / ((System.nanoTime() - t0) / 1e9);
-            sink.close();
+            loop.close();
             t.join();
             check(store, n);
             return rate;
         }
+    }
+
+    /** The raw orders only, with the default batches, or those of {@code -Dbatch.rows} and {@code -Dbatch.ms}. */
+    private static SinkDef.DuckDb sinkDef() {
+        return new SinkDef.DuckDb(
+                "bench",
+                null,
+                List.of("orders"),
+                Long.getLong("batch.rows", SinkDef.DuckDb.BATCH_ROWS),
+                Duration.ofMillis(Long.getLong("batch.ms", SinkDef.DuckDb.BATCH_INTERVAL.toMillis())));
     }
 
     private static void check(DuckDbStore store, long n) throws Exception {
