@@ -16,8 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -226,28 +224,43 @@ public final class PostgresSink implements SinkWriter {
         }
     }
 
+    /**
+     * One statement for the whole batch: each column's values bound as one text array, unnested into rows and cast
+     * to the column's type, so a batch costs one round trip and one plan however many rows it has.
+     */
     private void upsert(Connection c, java.util.Collection<JsonNode> events) throws SQLException {
         List<String> all = new ArrayList<>(columns);
         all.add("_sluice_event_id");
-        all.add("_sluice_updated_at");
-        StringBuilder sql =
-                new StringBuilder("INSERT INTO ").append(q(def.table())).append(" AS t (");
-        StringBuilder marks = new StringBuilder();
+        StringBuilder names = new StringBuilder();
+        StringBuilder values = new StringBuilder();
+        StringBuilder arrays = new StringBuilder();
+        StringBuilder aliases = new StringBuilder();
         StringBuilder set = new StringBuilder();
         for (int i = 0; i < all.size(); i++) {
             String col = all.get(i);
-            sql.append(i == 0 ? "" : ", ").append(q(col));
-            String type = types.getOrDefault(col, col.equals("_sluice_updated_at") ? "timestamptz" : "text");
-            marks.append(i == 0 ? "" : ", ").append(type.equals("jsonb") ? "CAST(? AS jsonb)" : "?");
+            String sep = i == 0 ? "" : ", ";
+            names.append(sep).append(q(col));
+            String type = types.getOrDefault(col, "text");
+            values.append(sep).append("u.c").append(i).append(type.equals("text") ? "" : "::" + type);
+            arrays.append(sep).append("?::text[]");
+            aliases.append(sep).append('c').append(i);
+        }
+        for (String col : all) {
             if (!col.equals(def.key())) {
-                set.append(set.isEmpty() ? "" : ", ")
-                        .append(q(col))
-                        .append(" = excluded.")
-                        .append(q(col));
+                set.append(q(col)).append(" = excluded.").append(q(col)).append(", ");
             }
         }
-        sql.append(") VALUES (")
-                .append(marks)
+        set.append("\"_sluice_updated_at\" = excluded.\"_sluice_updated_at\"");
+        StringBuilder sql = new StringBuilder("INSERT INTO ")
+                .append(q(def.table()))
+                .append(" AS t (")
+                .append(names)
+                .append(", \"_sluice_updated_at\") SELECT ")
+                .append(values)
+                .append(", ?::timestamptz FROM unnest(")
+                .append(arrays)
+                .append(") AS u(")
+                .append(aliases)
                 .append(") ON CONFLICT (")
                 .append(q(def.key()))
                 .append(") DO UPDATE SET ")
@@ -262,40 +275,43 @@ public final class PostgresSink implements SinkWriter {
                     .append(" <= excluded.")
                     .append(q(def.version()));
         }
-        Timestamp now = Timestamp.from(Instant.now());
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (JsonNode e : events) {
-                int i = 1;
-                for (String col : columns) {
-                    bind(ps, i++, types.get(col), e.get(col), col);
-                }
-                JsonNode id = e.get(stream.idField());
-                ps.setString(i++, id == null ? null : id.asText());
-                ps.setTimestamp(i, now);
-                ps.addBatch();
+        String[][] cells = new String[all.size()][events.size()];
+        int row = 0;
+        for (JsonNode e : events) {
+            for (int i = 0; i < columns.size(); i++) {
+                String col = columns.get(i);
+                cells[i][row] = text(types.get(col), e.get(col), col);
             }
-            ps.executeBatch();
+            JsonNode id = e.get(stream.idField());
+            cells[columns.size()][row] = id == null || id.isNull() ? null : id.asText();
+            row++;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            ps.setString(1, Instant.now().toString()); // the SELECT list's, before unnest's
+            for (int i = 0; i < all.size(); i++) {
+                ps.setArray(i + 2, c.createArrayOf("text", cells[i]));
+            }
+            ps.executeUpdate();
         }
     }
 
-    private void bind(PreparedStatement ps, int i, String type, JsonNode v, String col) throws SQLException {
+    /** A value as the text its column's type reads exactly: times as RFC 3339 in UTC, doubles in full. */
+    private static String text(String type, JsonNode v, String col) {
         if (v == null || v.isNull()) {
-            ps.setNull(i, Types.NULL);
-            return;
+            return null;
         }
-        switch (type) {
+        return switch (type) {
             case "timestamptz" -> {
-                ObjectMapper m = JSON;
                 long ms = v.isNumber()
                         ? v.asLong()
-                        : EventTime.of(m.createObjectNode().set(col, v), col);
-                ps.setTimestamp(i, new Timestamp(ms));
+                        : EventTime.of(JSON.createObjectNode().set(col, v), col);
+                yield Instant.ofEpochMilli(ms).toString();
             }
-            case "bigint" -> ps.setLong(i, v.asLong());
-            case "double precision" -> ps.setDouble(i, v.asDouble());
-            case "boolean" -> ps.setBoolean(i, v.asBoolean());
-            case "text" -> ps.setString(i, v.isTextual() ? v.textValue() : v.toString());
-            default -> ps.setString(i, v.toString());
-        }
+            case "bigint" -> Long.toString(v.asLong());
+            case "double precision" -> Double.toString(v.asDouble());
+            case "boolean" -> Boolean.toString(v.asBoolean());
+            case "text" -> v.isTextual() ? v.textValue() : v.toString();
+            default -> v.toString();
+        };
     }
 }
