@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * write is idempotent on its own: raw rows are inserted only when their id is new, a view row is replaced only by
  * a higher version, and a late event is merged into its row only once (tracked in {@code _sluice_late}).
  *
- * <p>Rows are appended in bulk to a staging table with DuckDB's appender, then moved with one {@code INSERT …
- * ON CONFLICT} statement per table.
+ * <p>Rows are appended in bulk to a staging table with DuckDB's appender (a temporary table of the sink's
+ * connection), then moved with one {@code INSERT … ON CONFLICT} statement per table.
  */
 public final class DuckDbSink implements SinkWriter {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbSink.class);
@@ -112,8 +112,7 @@ public final class DuckDbSink implements SinkWriter {
     @Override
     public Map<TopicPartition, Long> open(List<TopicPartition> partitions) throws SQLException {
         close();
-        conn = store.connect();
-        conn.setAutoCommit(false);
+        conn = connectForWrites();
         Map<TopicPartition, Long> stored = new HashMap<>();
         try (Statement s = conn.createStatement();
                 ResultSet rs = s.executeQuery("SELECT topic, part, next_offset FROM _sluice_offsets")) {
@@ -147,10 +146,36 @@ public final class DuckDbSink implements SinkWriter {
      * connection of its own. {@code sluice test} feeds the sink this way, without a broker.
      */
     public void writeBatch(Iterable<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
-        try (Connection c = store.connect()) {
-            c.setAutoCommit(false);
+        try (Connection c = connectForWrites()) {
             write(c, SinkBatch.of(records));
         }
+    }
+
+    /**
+     * A connection of its own, in manual commit, with the staging tables the appender fills: temporary tables of
+     * the connection, so the staged rows stay in memory and never reach the write-ahead log, which then holds each
+     * row once (the checkpoints it triggers are most of a batch's cost).
+     */
+    private Connection connectForWrites() throws SQLException {
+        Connection c = store.connect();
+        try (Statement s = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            rawTopics.values().forEach(st -> tables.add(st.name()));
+            viewTopics.values().forEach(v -> tables.add(v.name()));
+            for (String t : tables) {
+                s.execute("CREATE TEMP TABLE " + stage(t) + " AS SELECT * FROM " + Columns.quote(t) + " LIMIT 0");
+            }
+            c.setAutoCommit(false);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** A table's staging table, in the connection's temporary catalog. */
+    private static String stage(String table) {
+        return "temp.main." + Columns.quote("_stage_" + table);
     }
 
     /** A view row as it will be written. */
@@ -162,7 +187,7 @@ public final class DuckDbSink implements SinkWriter {
     }
 
     private void write(Connection conn, SinkBatch batch) throws SQLException {
-        Map<StreamDef, Map<String, JsonNode>> raw = new LinkedHashMap<>();
+        Map<StreamDef, Map<String, Raw>> raw = new LinkedHashMap<>();
         Map<String, Row> rows = new LinkedHashMap<>(); // view|window|group -> latest row
         Set<String> lateSeen = new HashSet<>();
         List<Object[]> lateApplied = new ArrayList<>();
@@ -201,7 +226,7 @@ public final class DuckDbSink implements SinkWriter {
             }
         }
         try {
-            for (Map.Entry<StreamDef, Map<String, JsonNode>> e : raw.entrySet()) {
+            for (Map.Entry<StreamDef, Map<String, Raw>> e : raw.entrySet()) {
                 writeRaw(conn, e.getKey(), e.getValue().values());
             }
             Map<ViewDef, List<Row>> byView = rows.values().stream()
@@ -241,16 +266,19 @@ public final class DuckDbSink implements SinkWriter {
         metrics.emitted(written);
     }
 
-    private void addRaw(Map<StreamDef, Map<String, JsonNode>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
+    /** A raw event as it will be written, with its event time (epoch ms). */
+    private record Raw(JsonNode event, long time) {}
+
+    private void addRaw(Map<StreamDef, Map<String, Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
         try {
             JsonNode e = JSON.readTree(r.value());
             JsonNode id = e.get(st.idField());
             // a record written to the stream topic around the sources can lack a readable time; writeRaw would
             // fail on it, and with it every retry of the batch: skip it as unreadable (the processor
             // dead-letters it)
-            EventTime.of(e, st.timeField());
+            long time = EventTime.of(e, st.timeField());
             if (id != null && !id.isNull()) {
-                raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), e);
+                raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), new Raw(e, time));
             }
         } catch (Exception ex) {
             LOG.warn("skipping unreadable raw event {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.toString());
@@ -285,18 +313,18 @@ public final class DuckDbSink implements SinkWriter {
         return new Row(v, vr.windowStart(), vr.windowEnd(), vr.group(), vr.watermark(), new Accumulator(v.measures()));
     }
 
-    private void writeRaw(Connection conn, StreamDef st, java.util.Collection<JsonNode> events) throws SQLException {
+    private void writeRaw(Connection conn, StreamDef st, java.util.Collection<Raw> events) throws SQLException {
         List<Columns.Column> cols = Columns.raw(st);
-        String stage = "_stage_" + st.name();
-        try (DuckDBAppender app = ((DuckDBConnection) conn).createAppender(DuckDBConnection.DEFAULT_SCHEMA, stage)) {
-            for (JsonNode e : events) {
+        try (DuckDBAppender app = appender(conn, st.name())) {
+            for (Raw raw : events) {
+                JsonNode e = raw.event();
                 app.beginRow();
                 for (Columns.Column c : cols) {
                     JsonNode v = e.get(c.name());
                     if (v == null || v.isNull()) {
                         app.appendNull();
                     } else if (c.name().equals(st.timeField())) {
-                        app.appendEpochMicros(Math.multiplyExact(EventTime.of(e, st.timeField()), 1000L));
+                        app.appendEpochMicros(Math.multiplyExact(raw.time(), 1000L));
                     } else {
                         switch (c.type()) {
                             case "BIGINT" -> app.append(v.asLong());
@@ -311,15 +339,14 @@ public final class DuckDbSink implements SinkWriter {
             app.flush();
         }
         try (Statement s = conn.createStatement()) {
-            s.execute("INSERT OR IGNORE INTO " + Columns.quote(st.name()) + " SELECT * FROM " + Columns.quote(stage));
-            s.execute("DELETE FROM " + Columns.quote(stage));
+            s.execute("INSERT OR IGNORE INTO " + Columns.quote(st.name()) + " SELECT * FROM " + stage(st.name()));
+            s.execute("DELETE FROM " + stage(st.name()));
         }
     }
 
     private void writeView(Connection conn, ViewDef v, List<Row> rows) throws SQLException {
-        String stage = "_stage_" + v.name();
         long now = clock.millis();
-        try (DuckDBAppender app = ((DuckDBConnection) conn).createAppender(DuckDBConnection.DEFAULT_SCHEMA, stage)) {
+        try (DuckDBAppender app = appender(conn, v.name())) {
             for (Row r : rows) {
                 app.beginRow();
                 app.appendEpochMicros(Math.multiplyExact(r.windowStart(), 1000L));
@@ -351,11 +378,16 @@ public final class DuckDbSink implements SinkWriter {
                 .collect(Collectors.joining(", "));
         String table = Columns.quote(v.name());
         try (Statement s = conn.createStatement()) {
-            s.execute("INSERT INTO " + table + " SELECT * FROM " + Columns.quote(stage)
+            s.execute("INSERT INTO " + table + " SELECT * FROM " + stage(v.name())
                     + " ON CONFLICT (window_start, _group_key) DO UPDATE SET " + updates
                     + " WHERE excluded.version > " + table + ".version");
-            s.execute("DELETE FROM " + Columns.quote(stage));
+            s.execute("DELETE FROM " + stage(v.name()));
         }
+    }
+
+    /** DuckDB's appender into a table's staging table. */
+    private static DuckDBAppender appender(Connection conn, String table) throws SQLException {
+        return ((DuckDBConnection) conn).createAppender("temp", "main", "_stage_" + table);
     }
 
     private static void appendValue(DuckDBAppender app, String type, Object v) throws SQLException {
