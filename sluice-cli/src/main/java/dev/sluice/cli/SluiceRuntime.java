@@ -21,6 +21,8 @@ import dev.sluice.server.Observability;
 import dev.sluice.server.ProcessorHealth;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.server.live.LiveHub;
+import dev.sluice.sinks.SinkLoop;
+import dev.sluice.sinks.SinkWriter;
 import dev.sluice.sinks.ViewStore;
 import dev.sluice.sinks.clickhouse.ClickHouseSink;
 import dev.sluice.sinks.clickhouse.ClickHouseStore;
@@ -120,13 +122,14 @@ public final class SluiceRuntime implements AutoCloseable {
     private Admin admin;
     private KafkaStreams streams;
     private DuckDbStore store;
-    private DuckDbSink sink;
+    /** The sinks that keep their offsets in their stores (DuckDB, ClickHouse, PostgreSQL), each on a thread. */
+    private final List<SinkLoop> sinkLoops = new ArrayList<>();
+
     private SluiceServer server;
     private SluiceServer registryServer;
     private SchemaRegistry registry;
     private LiveHub liveHub;
     private Observability observability;
-    private final List<PostgresSink> postgresSinks = new ArrayList<>();
     private final List<ClickHouseSink> clickhouseSinks = new ArrayList<>();
     private final List<RedisCache> redisCaches = new ArrayList<>();
     private ViewStore viewStore;
@@ -193,8 +196,12 @@ public final class SluiceRuntime implements AutoCloseable {
             Map<String, Object> consumer = new HashMap<>(
                     ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, sinkDef.name())));
             consumer.put("max.poll.records", 10_000);
-            sink = new DuckDbSink(pipeline, sinkDef, store, consumer, options.clock(), metrics);
-            new Thread(sink, "sluice-sink-" + sinkDef.name()).start();
+            startSink(
+                    new DuckDbSink(pipeline, sinkDef, store, options.clock(), metrics),
+                    consumer,
+                    sinkDef.name(),
+                    sinkDef.batchRows(),
+                    sinkDef.batchInterval());
             viewStore = store;
         }
         for (SinkDef.ClickHouse chDef : clickhouse) {
@@ -202,9 +209,9 @@ public final class SluiceRuntime implements AutoCloseable {
             Map<String, Object> cc =
                     new HashMap<>(ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, chDef.name())));
             cc.put("max.poll.records", 5_000);
-            ClickHouseSink cs = new ClickHouseSink(pipeline, chStore, cc, options.clock(), metrics);
+            ClickHouseSink cs = new ClickHouseSink(pipeline, chStore, options.clock(), metrics);
             clickhouseSinks.add(cs);
-            new Thread(cs, "sluice-sink-" + chDef.name()).start();
+            startSink(cs, cc, chDef.name(), chDef.batchRows(), chDef.batchInterval());
             if (viewStore == null || viewStore == store) {
                 viewStore = chStore; // ClickHouse, when the pipeline has it, is what queries read
             }
@@ -214,9 +221,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 Map<String, Object> pc =
                         new HashMap<>(ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, pg.name())));
                 pc.put("max.poll.records", 5_000);
-                PostgresSink ps = new PostgresSink(pipeline, pg, pc, metrics);
-                postgresSinks.add(ps);
-                new Thread(ps, "sluice-sink-" + pg.name()).start();
+                startSink(new PostgresSink(pipeline, pg, metrics), pc, pg.name(), pg.batchRows(), pg.batchInterval());
             }
         }
         for (SinkDef d : pipeline.sinks().values()) {
@@ -273,13 +278,9 @@ public final class SluiceRuntime implements AutoCloseable {
                 this::processorProblem,
                 this::processorReady,
                 () -> viewStore.healthy()
-                        && (sink == null || sink.writing())
-                        && clickhouseSinks.stream().allMatch(ClickHouseSink::writing)
-                        && postgresSinks.stream().allMatch(PostgresSink::writing)
+                        && sinkLoops.stream().allMatch(SinkLoop::writing)
                         && redisCaches.stream().allMatch(RedisCache::writing),
-                () -> (sink == null || sink.running())
-                        && clickhouseSinks.stream().allMatch(ClickHouseSink::running)
-                        && postgresSinks.stream().allMatch(PostgresSink::running));
+                () -> sinkLoops.stream().allMatch(SinkLoop::running));
         observability.bind(pipeline, liveHub, health);
         observability.start();
         server = SluiceServer.start(
@@ -355,6 +356,14 @@ public final class SluiceRuntime implements AutoCloseable {
 
     public int registryPort() {
         return registryServer == null ? -1 : registryServer.port();
+    }
+
+    /** Runs a sink's writer in a {@link SinkLoop} on a thread of its own. */
+    private void startSink(
+            SinkWriter writer, Map<String, Object> consumer, String name, long batchRows, Duration batchInterval) {
+        SinkLoop loop = new SinkLoop(writer, consumer, batchRows, batchInterval);
+        sinkLoops.add(loop);
+        new Thread(loop, "sluice-sink-" + name).start();
     }
 
     private void createTopics() throws Exception {
@@ -582,11 +591,7 @@ public final class SluiceRuntime implements AutoCloseable {
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
         }
-        if (sink != null) {
-            sink.close();
-        }
-        postgresSinks.forEach(PostgresSink::close);
-        clickhouseSinks.forEach(ClickHouseSink::close);
+        sinkLoops.forEach(SinkLoop::close);
         redisCaches.forEach(RedisCache::close);
         if (store != null) {
             quietly(store);

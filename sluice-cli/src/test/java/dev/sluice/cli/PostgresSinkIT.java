@@ -91,6 +91,18 @@ class PostgresSinkIT {
                     LiveIT.postTo(rt.httpPort(), shuffled.subList(i, Math.min(i + 25, shuffled.size())));
                 }
                 awaitTable(url, truth);
+                // each column as sent: the time to the millisecond, the number, the event that set the row
+                try (Connection c = DriverManager.getConnection(url, "postgres", "");
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT floor(extract(epoch FROM created_at) * 1000)::bigint,"
+                                + " amount, user_id, sent_at, _sluice_event_id FROM orders WHERE order_id = 'o-0'")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(t0.plusMillis(2000).toEpochMilli());
+                    assertThat(rs.getDouble(2)).isEqualTo(10.0);
+                    assertThat(rs.getString(3)).isEqualTo("u-o-0");
+                    assertThat(rs.getString(4)).isNull();
+                    assertThat(rs.getString(5)).isEqualTo("o-0-3");
+                }
 
                 // PostgreSQL away for 30 s while orders keep coming
                 pg.stop();

@@ -1092,7 +1092,9 @@ public final class PipelineLoader {
                         info.def().name(),
                         table == null ? info.def().name() : table,
                         o.str("key"),
-                        o.str("version") == null ? info.def().timeField() : o.str("version"));
+                        o.str("version") == null ? info.def().timeField() : o.str("version"),
+                        Math.max(1, o.lng("batch_rows", SinkDef.Postgres.BATCH_ROWS)),
+                        o.duration("batch_interval"));
             }
             if ("clickhouse".equals(o.str("type"))) {
                 return new SinkDef.ClickHouse(
@@ -1102,7 +1104,7 @@ public final class PipelineLoader {
                         o.str("user"),
                         o.str("password") == null ? "" : o.str("password"),
                         List.copyOf(inputs),
-                        Math.max(1, o.lng("batch_rows", 10_000)),
+                        Math.max(1, o.lng("batch_rows", SinkDef.ClickHouse.BATCH_ROWS)),
                         o.duration("batch_interval"),
                         o.duration("raw_ttl"),
                         o.duration("view_ttl"));
@@ -1129,7 +1131,12 @@ public final class PipelineLoader {
             if (!"duckdb".equals(o.str("type"))) {
                 return null;
             }
-            return new SinkDef.DuckDb(name, o.str("path"), List.copyOf(inputs));
+            return new SinkDef.DuckDb(
+                    name,
+                    o.str("path"),
+                    List.copyOf(inputs),
+                    Math.max(1, o.lng("batch_rows", SinkDef.DuckDb.BATCH_ROWS)),
+                    o.duration("batch_interval"));
         }
 
         // ------------------------------------------------------------ expressions

@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import java.time.Duration;
 import java.util.List;
 
 /** Where streams and views land. */
@@ -14,8 +15,21 @@ public sealed interface SinkDef {
      * An embedded DuckDB database.
      *
      * @param path the database file; null means {@code sluice.duckdb} in the data directory
+     * @param batchRows a batch is written once it holds this many records
+     * @param batchInterval ... or once its first record is this old
      */
-    record DuckDb(String name, String path, List<String> inputs) implements SinkDef {}
+    record DuckDb(String name, String path, List<String> inputs, long batchRows, Duration batchInterval)
+            implements SinkDef {
+        /** The defaults of {@code batch_rows} and {@code batch_interval} (docs/stores.md says why). */
+        public static final long BATCH_ROWS = 50_000;
+
+        public static final Duration BATCH_INTERVAL = Duration.ofMillis(200);
+
+        /** With the default batches. */
+        public DuckDb(String name, String path, List<String> inputs) {
+            this(name, path, inputs, BATCH_ROWS, BATCH_INTERVAL);
+        }
+    }
 
     /**
      * A Kafka topic receiving a stream's accepted events for downstream consumers.
@@ -34,6 +48,8 @@ public sealed interface SinkDef {
      * @param key the field identifying the entity: the table's primary key
      * @param version the field ordering an entity's events: an event older than the row does not replace it;
      *     the stream's time field when absent
+     * @param batchRows a batch is written once it holds this many records
+     * @param batchInterval ... or once its first record is this old
      */
     record Postgres(
             String name,
@@ -43,8 +59,28 @@ public sealed interface SinkDef {
             String stream,
             String table,
             String key,
-            String version)
+            String version,
+            long batchRows,
+            Duration batchInterval)
             implements SinkDef {
+        /** The defaults of {@code batch_rows} and {@code batch_interval} (docs/stores.md says why). */
+        public static final long BATCH_ROWS = 50_000;
+
+        public static final Duration BATCH_INTERVAL = Duration.ofMillis(200);
+
+        /** With the default batches. */
+        public Postgres(
+                String name,
+                String url,
+                String user,
+                String password,
+                String stream,
+                String table,
+                String key,
+                String version) {
+            this(name, url, user, password, stream, table, key, version, BATCH_ROWS, BATCH_INTERVAL);
+        }
+
         @Override
         public List<String> inputs() {
             return List.of(stream);
@@ -69,10 +105,15 @@ public sealed interface SinkDef {
             String password,
             List<String> inputs,
             long batchRows,
-            java.time.Duration batchInterval,
-            java.time.Duration rawTtl,
-            java.time.Duration viewTtl)
-            implements SinkDef {}
+            Duration batchInterval,
+            Duration rawTtl,
+            Duration viewTtl)
+            implements SinkDef {
+        /** The defaults of {@code batch_rows} and {@code batch_interval} (docs/stores.md says why). */
+        public static final long BATCH_ROWS = 100_000;
+
+        public static final Duration BATCH_INTERVAL = Duration.ofSeconds(1);
+    }
 
     /**
      * Redis holding each listed view's latest windows, refreshed from the pipeline's store, for many readers.

@@ -423,7 +423,17 @@ final class Spec {
             key("inputs", Kind.REF_LIST)
                     .type("list of stream and view names")
                     .desc("What the sink writes. Absent or empty: every stream and view.")
-                    .example("[orders, gmv_by_country]"));
+                    .example("[orders, gmv_by_country]"),
+            key("batch_rows", Kind.INT)
+                    .def(Long.toString(SinkDef.DuckDb.BATCH_ROWS))
+                    .desc("A batch (one transaction, one bulk append per table) is written once it holds this many"
+                            + " records. Large batches are what DuckDB writes fastest.")
+                    .example("100000"),
+            key("batch_interval", Kind.DURATION)
+                    .def("200ms")
+                    .desc("A batch is written once its first record is this old, full or not: the most the sink"
+                            + " adds to a row's way into the store.")
+                    .example("1s"));
 
     static final Section SINK_KAFKA = section(
             "sink-kafka",
@@ -475,7 +485,16 @@ final class Spec {
             key("version", Kind.FIELD)
                     .desc("The field ordering an entity's events (a time or a number): a row is replaced only by an"
                             + " event whose value is at least the row's. Absent: the stream's time field.")
-                    .example("created_at"));
+                    .example("created_at"),
+            key("batch_rows", Kind.INT)
+                    .def(Long.toString(SinkDef.Postgres.BATCH_ROWS))
+                    .desc("A batch (one transaction: the newest event per key upserted in one statement, and the"
+                            + " offsets) is written once it holds this many records.")
+                    .example("20000"),
+            key("batch_interval", Kind.DURATION)
+                    .def("200ms")
+                    .desc("A batch is written once its first record is this old, full or not.")
+                    .example("1s"));
 
     static final Section SINK_CLICKHOUSE = section(
             "sink-clickhouse",
@@ -504,8 +523,9 @@ final class Spec {
                     .desc("What the sink writes. Absent or empty: every stream and view.")
                     .example("[orders, gmv_by_country]"),
             key("batch_rows", Kind.INT)
-                    .def("10000")
-                    .desc("A batch is written once it holds this many records. ClickHouse wants few, large inserts.")
+                    .def(Long.toString(SinkDef.ClickHouse.BATCH_ROWS))
+                    .desc("A batch is written once it holds this many records. ClickHouse wants few, large inserts:"
+                            + " with the default, a table gets one insert per `batch_interval` up to 100,000 rows/s.")
                     .example("20000"),
             key("batch_interval", Kind.DURATION)
                     .def("1s")

@@ -566,7 +566,7 @@ class PipelineLoaderTest {
                         "default",
                         "",
                         List.of(),
-                        10_000,
+                        100_000,
                         java.time.Duration.ofSeconds(1),
                         null,
                         null));

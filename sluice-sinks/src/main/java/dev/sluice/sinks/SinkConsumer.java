@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the sinks that keep their own offsets (in the store, with the rows) share: the copy of their positions in
- * their Kafka group, and the backoff between retries of a failed write.
+ * Parts of {@link SinkLoop}, the loop of the sinks that keep their own offsets (in the store, with the rows), kept
+ * apart so they are tested on their own: the copy of the positions in the sink's Kafka group, the backoff between
+ * retries of a failed write, and reading a view record without letting a bad one stop the sink.
  */
 public final class SinkConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(SinkConsumer.class);

@@ -113,8 +113,7 @@ final class CaseRunner {
         Map<String, List<Map<String, Object>>> rows = new LinkedHashMap<>();
         try (DuckDbStore store = DuckDbStore.open(pipeline, work.resolve("sluice.duckdb"));
                 TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props, clock.instant())) {
-            DuckDbSink sink =
-                    new DuckDbSink(pipeline, new SinkDef.DuckDb("duckdb", null, List.of()), store, Map.of(), clock);
+            DuckDbSink sink = new DuckDbSink(pipeline, new SinkDef.DuckDb("duckdb", null, List.of()), store, clock);
             Map<String, TestOutputTopic<byte[], byte[]>> viewTopics = new LinkedHashMap<>();
             for (ViewDef v : pipeline.views().values()) {
                 viewTopics.put(

@@ -11,13 +11,14 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.sinks.SinkBatch;
 import dev.sluice.sinks.SinkConsumer;
+import dev.sluice.sinks.SinkWriter;
 import dev.sluice.wire.Accumulator;
 import dev.sluice.wire.EventTime;
 import dev.sluice.wire.ViewRecord;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,22 +27,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes streams (raw events) and views (versioned rows) from Kafka into ClickHouse, in batches, so that nothing
- * is lost and nothing counts twice.
+ * is lost and nothing counts twice: the {@link SinkWriter} of a {@link dev.sluice.sinks.SinkLoop}, which reads and
+ * batches the records.
  *
  * <p>ClickHouse has no transactions, so exactly-once comes from idempotent writes plus progress kept per partition,
  * the way ClickPipes does it:
@@ -53,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *   <li>then records the same offsets as {@code confirmed}.
  * </ol>
  *
- * On start (and after a failed write) the sink seeks to the confirmed offsets. Records below a partition's pending
+ * On start (and after a failed write) the loop seeks to the confirmed offsets. Records below a partition's pending
  * offset may already be stored: that range is repaired by writing it again, and every write is idempotent. Raw
  * rows of the range whose id is stored are not inserted again; the raw table is a ReplacingMergeTree on the id as
  * well. For a stream that feeds rollups (materialized views count inserts, not rows) every batch's ids are looked
@@ -62,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * once: each row keeps the partition and offset of the record that last set it, and a late record at or below it
  * is already in.
  */
-public final class ClickHouseSink implements Runnable, AutoCloseable {
+public final class ClickHouseSink implements SinkWriter {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -73,40 +69,24 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     private final SinkDef.ClickHouse def;
     private final ClickHouseStore store;
     private final ClickHouseHttp http;
-    private final Map<String, Object> consumerConfig;
     private final Clock clock;
     private final Map<String, StreamDef> rawTopics = new HashMap<>();
     private final Map<String, ViewDef> viewTopics = new HashMap<>();
-    private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong repaired = new AtomicLong();
     private final ComponentMetrics metrics;
-    private final SinkConsumer positions = new SinkConsumer();
     /** Per partition, the offset below which records may already be stored (a batch not confirmed). */
     private final Map<TopicPartition, Long> pending = new HashMap<>();
     /** Streams feeding rollups: each raw row must be inserted once, as the materialized views count inserts. */
     private final Set<String> rollupStreams = new HashSet<>();
 
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private volatile boolean running = true;
-    private volatile Throwable failure;
-    private final SinkConsumer.WriteFailures failures;
-    private volatile boolean connected;
-
-    public ClickHouseSink(
-            Pipeline pipeline,
-            ClickHouseStore store,
-            Map<String, Object> consumerConfig,
-            Clock clock,
-            PipelineMetrics metrics) {
+    public ClickHouseSink(Pipeline pipeline, ClickHouseStore store, Clock clock, PipelineMetrics metrics) {
         this.pipeline = pipeline;
         this.def = store.def();
         this.store = store;
         this.http = store.http();
-        this.consumerConfig = consumerConfig;
         this.clock = clock;
         this.metrics = metrics.sink(def.name());
-        this.failures = new SinkConsumer.WriteFailures("clickhouse sink '" + def.name() + "'", this.metrics);
         for (StreamDef s : pipeline.streams().values()) {
             if (ClickHouseStore.writes(def, s.name())) {
                 rawTopics.put(pipeline.streamTopic(s.name()), s);
@@ -130,106 +110,27 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
         return repaired.get();
     }
 
-    public Throwable failure() {
-        return failure;
-    }
-
-    public boolean running() {
-        return running && failure == null;
-    }
-
-    /** False while the last write failed or the server was not reached yet (the sink is retrying). */
-    public boolean writing() {
-        return failures.none() && connected;
+    @Override
+    public String describe() {
+        return "clickhouse sink '" + def.name() + "'";
     }
 
     @Override
-    public void run() {
-        try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = c;
-            try {
-                store.createTables();
-                assign(c);
-            } catch (IOException | RuntimeException e) {
-                retry(c, e);
-            }
-            positions.commitPositions(c);
-            List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
-            long firstAt = 0;
-            long maxAge = def.batchInterval().toNanos();
-            while (running) {
-                try {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                        batch.add(r);
-                    }
-                } catch (WakeupException e) {
-                    break;
-                }
-                if (batch.isEmpty()) {
-                    positions.commitPositions(c); // past transaction markers; everything read is written
-                    continue;
-                }
-                if (firstAt == 0) {
-                    firstAt = System.nanoTime();
-                }
-                if (batch.size() < def.batchRows() && System.nanoTime() - firstAt < maxAge) {
-                    continue;
-                }
-                try {
-                    write(batch);
-                    failures.succeeded();
-                    long bytes = 0;
-                    for (ConsumerRecord<byte[], byte[]> r : batch) {
-                        bytes += r.value() == null ? 0 : r.value().length;
-                    }
-                    metrics.received(batch.size(), bytes);
-                    positions.commitPositions(c);
-                } catch (IOException | RuntimeException e) {
-                    // the batch may be partly stored: read again from the confirmed offsets and repair
-                    retry(c, e);
-                } finally {
-                    batch.clear();
-                    firstAt = 0;
-                }
-            }
-        } catch (Throwable t) {
-            if (running) {
-                failure = t;
-                metrics.error(ComponentMetrics.WRITE);
-                LOG.error("clickhouse sink '{}' stopped", def.name(), t);
-            }
-        } finally {
-            stopped.countDown();
-        }
+    public ComponentMetrics metrics() {
+        return metrics;
     }
 
-    private void retry(KafkaConsumer<byte[], byte[]> c, Exception cause) throws Exception {
-        while (true) {
-            failures.backOff(cause, () -> running);
-            if (!running) {
-                return;
-            }
-            try {
-                store.createTables();
-                assign(c);
-                return;
-            } catch (IOException | RuntimeException e) {
-                cause = e;
-            }
-        }
-    }
-
-    /** Assigns every input partition and seeks to its confirmed offset; notes the pending ones to repair. */
-    private void assign(KafkaConsumer<byte[], byte[]> c) throws IOException {
-        List<TopicPartition> parts = new ArrayList<>();
+    @Override
+    public List<String> topics() {
         List<String> topics = new ArrayList<>(rawTopics.keySet());
         topics.addAll(viewTopics.keySet());
-        for (String topic : topics) {
-            for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
-                parts.add(new TopicPartition(topic, p.partition()));
-            }
-        }
+        return topics;
+    }
+
+    /** Creates the tables, and returns the confirmed offsets; notes the pending ones to repair. */
+    @Override
+    public Map<TopicPartition, Long> open(List<TopicPartition> parts) throws IOException {
+        store.createTables();
         Map<TopicPartition, Long> confirmed = new HashMap<>();
         Map<TopicPartition, Long> pend = new HashMap<>();
         String answer = http.query("SELECT topic, part, state, max(next_offset) FROM _sluice_progress WHERE sink = "
@@ -242,16 +143,9 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
             TopicPartition tp = new TopicPartition(f[0], Integer.parseInt(f[1]));
             ("confirmed".equals(f[2]) ? confirmed : pend).put(tp, Long.parseLong(f[3]));
         }
-        c.assign(parts);
         pending.clear();
-        List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition tp : parts) {
             Long next = confirmed.get(tp);
-            if (next == null) {
-                fresh.add(tp);
-            } else {
-                c.seek(tp, next);
-            }
             Long p = pend.get(tp);
             if (p != null && p > (next == null ? 0 : next)) {
                 pending.put(tp, p);
@@ -263,10 +157,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                         p - 1);
             }
         }
-        if (!fresh.isEmpty()) {
-            c.seekToBeginning(fresh); // an empty collection would mean every assigned partition: whole topics again
-        }
-        connected = true;
+        return confirmed;
     }
 
     /** A view row as it will be written, with the partition and offset of the record that last set it. */
@@ -282,13 +173,14 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
 
     private record Raw(JsonNode event, boolean repair) {}
 
-    private void write(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
-        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+    /** Pending progress, the rows (one insert per table), confirmed progress: see the class comment. */
+    @Override
+    public void write(SinkBatch batch) throws IOException {
+        Map<TopicPartition, Long> next = batch.nextOffsets();
         Map<StreamDef, Map<String, Raw>> raw = new LinkedHashMap<>();
         Map<String, Row> rows = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
+        for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            next.put(tp, r.offset() + 1);
             StreamDef st = rawTopics.get(r.topic());
             if (st != null) {
                 addRaw(raw, st, r, r.offset() < pending.getOrDefault(tp, -1L));
@@ -524,21 +416,6 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
             case FLOAT -> b.float64(((Number) v).doubleValue());
             case BOOL -> b.uint8(Boolean.TRUE.equals(v) ? 1 : 0);
             default -> b.string(String.valueOf(v));
-        }
-    }
-
-    /** Stops polling and waits for the current write to finish (an unwritten batch is read again on start). */
-    @Override
-    public void close() {
-        running = false;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        try {
-            stopped.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -8,7 +8,9 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.sinks.SinkBatch;
 import dev.sluice.sinks.SinkConsumer;
+import dev.sluice.sinks.SinkWriter;
 import dev.sluice.wire.Accumulator;
 import dev.sluice.wire.EventTime;
 import dev.sluice.wire.ViewRecord;
@@ -18,7 +20,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,74 +27,51 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes streams (raw events) and views (versioned rows) from Kafka into DuckDB, exactly once.
+ * Writes streams (raw events) and views (versioned rows) from Kafka into DuckDB, exactly once: the {@link
+ * SinkWriter} of a {@link dev.sluice.sinks.SinkLoop}, which reads and batches the records.
  *
- * <p>Each poll becomes one DuckDB transaction holding the batch's rows and the next offset of
- * every partition it read; on start the sink seeks to the offsets stored in the database. So a
- * crash at any moment either keeps a whole batch and its offsets or neither, and a redelivered
- * record is never applied twice. On top of that every write is idempotent on its own: raw rows are
- * inserted only when their id is new, a view row is replaced only by a higher version, and a late
- * event is merged into its row only once (tracked in {@code _sluice_late}).
+ * <p>Each batch becomes one DuckDB transaction holding the batch's rows and the next offset of every partition it
+ * read; on start the loop seeks to the offsets stored in the database. So a crash at any moment either keeps a
+ * whole batch and its offsets or neither, and a redelivered record is never applied twice. On top of that every
+ * write is idempotent on its own: raw rows are inserted only when their id is new, a view row is replaced only by
+ * a higher version, and a late event is merged into its row only once (tracked in {@code _sluice_late}).
  *
- * <p>Rows are appended in bulk to a staging table with DuckDB's appender, then moved with one
- * {@code INSERT … ON CONFLICT} statement per table.
+ * <p>Rows are appended in bulk to a staging table with DuckDB's appender (a temporary table of the sink's
+ * connection), then moved with one {@code INSERT … ON CONFLICT} statement per table.
  */
-public final class DuckDbSink implements Runnable, AutoCloseable {
+public final class DuckDbSink implements SinkWriter {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Pipeline pipeline;
+    private final String name;
     private final DuckDbStore store;
-    private final Map<String, Object> consumerConfig;
     private final Clock clock;
     private final Map<String, StreamDef> rawTopics = new HashMap<>();
     private final Map<String, ViewDef> viewTopics = new HashMap<>();
-    private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicLong rowsWritten = new AtomicLong();
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private volatile boolean running = true;
-    private volatile Throwable failure;
-    private final SinkConsumer.WriteFailures failures;
     private final ComponentMetrics metrics;
-    private final SinkConsumer positions = new SinkConsumer();
+    private Connection conn;
 
-    public DuckDbSink(
-            Pipeline pipeline,
-            SinkDef.DuckDb sink,
-            DuckDbStore store,
-            Map<String, Object> consumerConfig,
-            Clock clock) {
-        this(pipeline, sink, store, consumerConfig, clock, PipelineMetrics.none());
+    public DuckDbSink(Pipeline pipeline, SinkDef.DuckDb sink, DuckDbStore store, Clock clock) {
+        this(pipeline, sink, store, clock, PipelineMetrics.none());
     }
 
-    public DuckDbSink(
-            Pipeline pipeline,
-            SinkDef.DuckDb sink,
-            DuckDbStore store,
-            Map<String, Object> consumerConfig,
-            Clock clock,
-            PipelineMetrics metrics) {
+    public DuckDbSink(Pipeline pipeline, SinkDef.DuckDb sink, DuckDbStore store, Clock clock, PipelineMetrics metrics) {
         this.metrics = metrics.sink(sink.name());
-        this.failures = new SinkConsumer.WriteFailures("duckdb sink '" + sink.name() + "'", this.metrics);
+        this.name = sink.name();
         this.pipeline = pipeline;
         this.store = store;
-        this.consumerConfig = consumerConfig;
         this.clock = clock;
         List<String> inputs = sink.inputs();
         for (StreamDef s : pipeline.streams().values()) {
@@ -113,110 +91,28 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         return rowsWritten.get();
     }
 
-    /** Null while healthy; the error that stopped the sink otherwise. */
-    public Throwable failure() {
-        return failure;
-    }
-
-    public boolean running() {
-        return running && failure == null;
+    @Override
+    public String describe() {
+        return "duckdb sink '" + name + "'";
     }
 
     @Override
-    public void run() {
-        Connection conn = null;
-        try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = c;
-            conn = store.connect();
-            conn.setAutoCommit(false);
-            assign(c, conn);
-            positions.commitPositions(c); // the group shows its position (and lag) from the start
-            while (running) {
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = c.poll(Duration.ofMillis(200));
-                } catch (WakeupException e) {
-                    break;
-                }
-                if (records.isEmpty()) {
-                    positions.commitPositions(c); // the position may have moved past a transaction marker
-                    continue;
-                }
-                try {
-                    write(conn, records);
-                    failures.succeeded();
-                } catch (SQLException | RuntimeException e) {
-                    // nothing of the batch is committed (same transaction as the offsets): back off, then
-                    // read again from the offsets DuckDB holds, so the batch is neither lost nor written twice
-                    conn = retry(c, conn, e);
-                    continue;
-                }
-                long bytes = 0;
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    bytes += r.value() == null ? 0 : r.value().length;
-                }
-                metrics.received(records.count(), bytes);
-                positions.commitPositions(c);
-            }
-        } catch (Throwable t) {
-            if (running) {
-                failure = t;
-                metrics.error(ComponentMetrics.WRITE);
-                LOG.error("duckdb sink stopped", t);
-            }
-        } finally {
-            if (conn != null) {
-                try {
-                    conn.close();
-                } catch (SQLException e) {
-                    LOG.debug("closing the sink's connection: {}", e.toString());
-                }
-            }
-            stopped.countDown();
-        }
+    public ComponentMetrics metrics() {
+        return metrics;
     }
 
-    /**
-     * After a failed write: counts it, backs off, opens a fresh connection (a failed one may be unusable) and
-     * seeks back to the offsets DuckDB committed; gives up after {@link SinkConsumer.WriteFailures#MAX} in a row.
-     */
-    private Connection retry(KafkaConsumer<byte[], byte[]> c, Connection conn, Exception cause) throws Exception {
-        while (true) {
-            failures.backOff(cause, () -> running);
-            if (!running) {
-                return conn;
-            }
-            try {
-                conn.close();
-            } catch (SQLException ignored) {
-                // a broken connection may not close cleanly
-            }
-            try {
-                conn = store.connect();
-                conn.setAutoCommit(false);
-                assign(c, conn);
-                return conn;
-            } catch (SQLException | RuntimeException e) {
-                cause = e;
-            }
-        }
+    @Override
+    public List<String> topics() {
+        List<String> out = new ArrayList<>(rawTopics.keySet());
+        out.addAll(viewTopics.keySet());
+        return out;
     }
 
-    /** False while the last write failed (the sink is retrying). */
-    public boolean writing() {
-        return failures.none();
-    }
-
-    private void assign(KafkaConsumer<byte[], byte[]> c, Connection conn) throws SQLException {
-        List<TopicPartition> parts = new ArrayList<>();
-        for (String topic : concat(rawTopics.keySet(), viewTopics.keySet())) {
-            List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(30));
-            for (PartitionInfo p : infos) {
-                parts.add(new TopicPartition(topic, p.partition()));
-            }
-        }
-        c.assign(parts);
+    /** A fresh connection (a failed one may be unusable), and the offsets DuckDB committed. */
+    @Override
+    public Map<TopicPartition, Long> open(List<TopicPartition> partitions) throws SQLException {
+        close();
+        conn = connectForWrites();
         Map<TopicPartition, Long> stored = new HashMap<>();
         try (Statement s = conn.createStatement();
                 ResultSet rs = s.executeQuery("SELECT topic, part, next_offset FROM _sluice_offsets")) {
@@ -225,37 +121,61 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             }
         }
         conn.commit();
-        List<TopicPartition> fresh = new ArrayList<>();
-        for (TopicPartition tp : parts) {
-            Long next = stored.get(tp);
-            if (next == null) {
-                fresh.add(tp);
-            } else {
-                c.seek(tp, next);
-            }
-        }
-        if (!fresh.isEmpty()) {
-            // an empty collection would mean every assigned partition: a restart would re-read whole topics, and a
-            // re-read update older than the stored row would take in late deltas merged after it as lost
-            c.seekToBeginning(fresh);
-        }
+        return stored;
     }
 
-    private static List<String> concat(Set<String> a, Set<String> b) {
-        List<String> out = new ArrayList<>(a);
-        out.addAll(b);
-        return out;
+    @Override
+    public void write(SinkBatch batch) throws SQLException {
+        write(conn, batch);
+    }
+
+    @Override
+    public void close() {
+        if (conn != null) {
+            try {
+                conn.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the sink's connection: {}", e.toString()); // a broken one may not close cleanly
+            }
+            conn = null;
+        }
     }
 
     /**
      * Writes one batch of records as a poll would deliver them, in one transaction with their offsets, on a
      * connection of its own. {@code sluice test} feeds the sink this way, without a broker.
      */
-    public void writeBatch(ConsumerRecords<byte[], byte[]> records) throws SQLException {
-        try (Connection conn = store.connect()) {
-            conn.setAutoCommit(false);
-            write(conn, records);
+    public void writeBatch(Iterable<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
+        try (Connection c = connectForWrites()) {
+            write(c, SinkBatch.of(records));
         }
+    }
+
+    /**
+     * A connection of its own, in manual commit, with the staging tables the appender fills: temporary tables of
+     * the connection, so the staged rows stay in memory and never reach the write-ahead log, which then holds each
+     * row once (the checkpoints it triggers are most of a batch's cost).
+     */
+    private Connection connectForWrites() throws SQLException {
+        Connection c = store.connect();
+        try (Statement s = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            rawTopics.values().forEach(st -> tables.add(st.name()));
+            viewTopics.values().forEach(v -> tables.add(v.name()));
+            for (String t : tables) {
+                s.execute("CREATE TEMP TABLE " + stage(t) + " AS SELECT * FROM " + Columns.quote(t) + " LIMIT 0");
+            }
+            c.setAutoCommit(false);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** A table's staging table, in the connection's temporary catalog. */
+    private static String stage(String table) {
+        return "temp.main." + Columns.quote("_stage_" + table);
     }
 
     /** A view row as it will be written. */
@@ -266,14 +186,12 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void write(Connection conn, ConsumerRecords<byte[], byte[]> records) throws SQLException {
-        Map<StreamDef, Map<String, JsonNode>> raw = new LinkedHashMap<>();
+    private void write(Connection conn, SinkBatch batch) throws SQLException {
+        Map<StreamDef, Map<String, Raw>> raw = new LinkedHashMap<>();
         Map<String, Row> rows = new LinkedHashMap<>(); // view|window|group -> latest row
         Set<String> lateSeen = new HashSet<>();
         List<Object[]> lateApplied = new ArrayList<>();
-        Map<TopicPartition, Long> next = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+        for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
             StreamDef st = rawTopics.get(r.topic());
             if (st != null) {
                 addRaw(raw, st, r);
@@ -308,7 +226,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             }
         }
         try {
-            for (Map.Entry<StreamDef, Map<String, JsonNode>> e : raw.entrySet()) {
+            for (Map.Entry<StreamDef, Map<String, Raw>> e : raw.entrySet()) {
                 writeRaw(conn, e.getKey(), e.getValue().values());
             }
             Map<ViewDef, List<Row>> byView = rows.values().stream()
@@ -330,7 +248,7 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             }
             try (PreparedStatement ps = conn.prepareStatement(
                     "INSERT INTO _sluice_offsets VALUES (?, ?, ?) ON CONFLICT (topic, part) DO UPDATE SET next_offset = excluded.next_offset")) {
-                for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+                for (Map.Entry<TopicPartition, Long> e : batch.nextOffsets().entrySet()) {
                     ps.setString(1, e.getKey().topic());
                     ps.setInt(2, e.getKey().partition());
                     ps.setLong(3, e.getValue());
@@ -348,16 +266,19 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         metrics.emitted(written);
     }
 
-    private void addRaw(Map<StreamDef, Map<String, JsonNode>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
+    /** A raw event as it will be written, with its event time (epoch ms). */
+    private record Raw(JsonNode event, long time) {}
+
+    private void addRaw(Map<StreamDef, Map<String, Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
         try {
             JsonNode e = JSON.readTree(r.value());
             JsonNode id = e.get(st.idField());
             // a record written to the stream topic around the sources can lack a readable time; writeRaw would
             // fail on it, and with it every retry of the batch: skip it as unreadable (the processor
             // dead-letters it)
-            EventTime.of(e, st.timeField());
+            long time = EventTime.of(e, st.timeField());
             if (id != null && !id.isNull()) {
-                raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), e);
+                raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), new Raw(e, time));
             }
         } catch (Exception ex) {
             LOG.warn("skipping unreadable raw event {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.toString());
@@ -392,18 +313,18 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
         return new Row(v, vr.windowStart(), vr.windowEnd(), vr.group(), vr.watermark(), new Accumulator(v.measures()));
     }
 
-    private void writeRaw(Connection conn, StreamDef st, java.util.Collection<JsonNode> events) throws SQLException {
+    private void writeRaw(Connection conn, StreamDef st, java.util.Collection<Raw> events) throws SQLException {
         List<Columns.Column> cols = Columns.raw(st);
-        String stage = "_stage_" + st.name();
-        try (DuckDBAppender app = ((DuckDBConnection) conn).createAppender(DuckDBConnection.DEFAULT_SCHEMA, stage)) {
-            for (JsonNode e : events) {
+        try (DuckDBAppender app = appender(conn, st.name())) {
+            for (Raw raw : events) {
+                JsonNode e = raw.event();
                 app.beginRow();
                 for (Columns.Column c : cols) {
                     JsonNode v = e.get(c.name());
                     if (v == null || v.isNull()) {
                         app.appendNull();
                     } else if (c.name().equals(st.timeField())) {
-                        app.appendEpochMicros(Math.multiplyExact(EventTime.of(e, st.timeField()), 1000L));
+                        app.appendEpochMicros(Math.multiplyExact(raw.time(), 1000L));
                     } else {
                         switch (c.type()) {
                             case "BIGINT" -> app.append(v.asLong());
@@ -418,15 +339,14 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             app.flush();
         }
         try (Statement s = conn.createStatement()) {
-            s.execute("INSERT OR IGNORE INTO " + Columns.quote(st.name()) + " SELECT * FROM " + Columns.quote(stage));
-            s.execute("DELETE FROM " + Columns.quote(stage));
+            s.execute("INSERT OR IGNORE INTO " + Columns.quote(st.name()) + " SELECT * FROM " + stage(st.name()));
+            s.execute("DELETE FROM " + stage(st.name()));
         }
     }
 
     private void writeView(Connection conn, ViewDef v, List<Row> rows) throws SQLException {
-        String stage = "_stage_" + v.name();
         long now = clock.millis();
-        try (DuckDBAppender app = ((DuckDBConnection) conn).createAppender(DuckDBConnection.DEFAULT_SCHEMA, stage)) {
+        try (DuckDBAppender app = appender(conn, v.name())) {
             for (Row r : rows) {
                 app.beginRow();
                 app.appendEpochMicros(Math.multiplyExact(r.windowStart(), 1000L));
@@ -458,11 +378,16 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
                 .collect(Collectors.joining(", "));
         String table = Columns.quote(v.name());
         try (Statement s = conn.createStatement()) {
-            s.execute("INSERT INTO " + table + " SELECT * FROM " + Columns.quote(stage)
+            s.execute("INSERT INTO " + table + " SELECT * FROM " + stage(v.name())
                     + " ON CONFLICT (window_start, _group_key) DO UPDATE SET " + updates
                     + " WHERE excluded.version > " + table + ".version");
-            s.execute("DELETE FROM " + Columns.quote(stage));
+            s.execute("DELETE FROM " + stage(v.name()));
         }
+    }
+
+    /** DuckDB's appender into a table's staging table. */
+    private static DuckDBAppender appender(Connection conn, String table) throws SQLException {
+        return ((DuckDBConnection) conn).createAppender("temp", "main", "_stage_" + table);
     }
 
     private static void appendValue(DuckDBAppender app, String type, Object v) throws SQLException {
@@ -475,22 +400,6 @@ public final class DuckDbSink implements Runnable, AutoCloseable {
             case "DOUBLE" -> app.append(((Number) v).doubleValue());
             case "BOOLEAN" -> app.append((Boolean) v);
             default -> app.append(v.toString());
-        }
-    }
-
-    /** Stops polling and waits for the current batch to commit. */
-    @Override
-    public void close() {
-        running = false;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        try {
-            stopped.await(
-                    java.util.concurrent.TimeUnit.SECONDS.toMillis(30), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

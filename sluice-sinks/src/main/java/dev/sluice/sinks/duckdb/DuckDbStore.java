@@ -94,12 +94,8 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
                                 + (c.name().equals(st.idField()) ? " PRIMARY KEY" : ""))
                         .collect(Collectors.joining(", "));
                 s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote(st.name()) + " (" + cols + ")");
-                String stageCols = Columns.raw(st).stream()
-                        .map(c -> Columns.quote(c.name()) + " " + c.type())
-                        .collect(Collectors.joining(", "));
-                s.execute(
-                        "CREATE TABLE IF NOT EXISTS " + Columns.quote("_stage_" + st.name()) + " (" + stageCols + ")");
-                s.execute("DELETE FROM " + Columns.quote("_stage_" + st.name()));
+                // the sink stages rows in temporary tables now; these are what earlier versions left in the file
+                s.execute("DROP TABLE IF EXISTS " + Columns.quote("_stage_" + st.name()));
             }
             for (ViewDef v : pipeline.views().values()) {
                 StreamDef st = pipeline.stream(v.from());
@@ -118,8 +114,7 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
                         + "_group_key VARCHAR NOT NULL, _state BLOB");
                 s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote(v.name()) + " (" + cols
                         + ", PRIMARY KEY (window_start, _group_key))");
-                s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote("_stage_" + v.name()) + " (" + cols + ")");
-                s.execute("DELETE FROM " + Columns.quote("_stage_" + v.name()));
+                s.execute("DROP TABLE IF EXISTS " + Columns.quote("_stage_" + v.name()));
             }
         }
     }

@@ -7,7 +7,8 @@ import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
-import dev.sluice.sinks.SinkConsumer;
+import dev.sluice.sinks.SinkBatch;
+import dev.sluice.sinks.SinkWriter;
 import dev.sluice.wire.EventTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,9 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
-import java.sql.Types;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,49 +23,35 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a PostgreSQL table at the latest state of each entity of a stream (docs/pipeline.md, {@code type:
- * postgres}). Each poll's events, reduced to the newest per key, are upserted with {@code INSERT ... ON CONFLICT
- * (key) DO UPDATE ... WHERE} the stored version is not newer, and the next offsets go to {@code _sluice_offsets}
- * in the same transaction: a crash between write and commit leaves both as they were, and the sink resumes from
- * the offsets in the database, so every event is applied once. A failed write is retried with backoff from those
- * offsets, on a fresh connection, until {@link SinkConsumer.WriteFailures#MAX} in a row.
+ * postgres}): the {@link SinkWriter} of a {@link dev.sluice.sinks.SinkLoop}, which reads and batches the records.
+ * Each batch's events, reduced to the newest per key, are upserted with {@code INSERT ... ON CONFLICT (key) DO
+ * UPDATE ... WHERE} the stored version is not newer, and the next offsets go to {@code _sluice_offsets} in the same
+ * transaction: a crash between write and commit leaves both as they were, and the sink resumes from the offsets in
+ * the database, so every event is applied once.
  */
-public final class PostgresSink implements Runnable, AutoCloseable {
+public final class PostgresSink implements SinkWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SinkDef.Postgres def;
     private final String topic;
     private final StreamDef stream;
-    private final Map<String, Object> consumerConfig;
     private final ComponentMetrics metrics;
     private final List<String> columns = new ArrayList<>();
     private final Map<String, String> types = new LinkedHashMap<>();
-    private final SinkConsumer positions = new SinkConsumer();
-    private volatile boolean running = true;
-    private volatile Throwable failure;
-    private final SinkConsumer.WriteFailures failures;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private Connection conn;
 
-    public PostgresSink(
-            Pipeline pipeline, SinkDef.Postgres def, Map<String, Object> consumerConfig, PipelineMetrics metrics) {
+    public PostgresSink(Pipeline pipeline, SinkDef.Postgres def, PipelineMetrics metrics) {
         this.def = def;
         this.stream = pipeline.stream(def.stream());
         this.topic = pipeline.streamTopic(def.stream());
-        this.consumerConfig = consumerConfig;
         this.metrics = metrics.sink(def.name());
-        this.failures = new SinkConsumer.WriteFailures("postgres sink '" + def.name() + "'", this.metrics);
         for (var p : stream.schema().path("properties").properties()) {
             columns.add(p.getKey());
             types.put(p.getKey(), sqlType(p.getKey(), p.getValue()));
@@ -90,17 +74,19 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         };
     }
 
-    public boolean running() {
-        return running && failure == null;
+    @Override
+    public String describe() {
+        return "postgres sink '" + def.name() + "'";
     }
 
-    /** False while the last write failed (the sink is retrying). */
-    public boolean writing() {
-        return failures.none();
+    @Override
+    public ComponentMetrics metrics() {
+        return metrics;
     }
 
-    public Throwable failure() {
-        return failure;
+    @Override
+    public List<String> topics() {
+        return List.of(topic);
     }
 
     private static String q(String ident) {
@@ -131,129 +117,47 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         c.commit();
     }
 
-    /** Assigns every partition of the stream's topic and seeks to the offsets the database holds. */
-    private void assign(KafkaConsumer<byte[], byte[]> k, Connection c) throws SQLException {
-        List<TopicPartition> parts = new ArrayList<>();
-        for (PartitionInfo p : k.partitionsFor(topic, Duration.ofSeconds(30))) {
-            parts.add(new TopicPartition(topic, p.partition()));
-        }
-        k.assign(parts);
-        Map<Integer, Long> stored = new HashMap<>();
+    /** A fresh connection (a failed one may be unusable), the tables, and the offsets the database holds. */
+    @Override
+    public Map<TopicPartition, Long> open(List<TopicPartition> partitions) throws SQLException {
+        close();
+        conn = connect();
+        createTables(conn);
+        Map<TopicPartition, Long> stored = new HashMap<>();
         try (PreparedStatement ps =
-                c.prepareStatement("SELECT part, next_offset FROM _sluice_offsets WHERE sink = ? AND topic = ?")) {
+                conn.prepareStatement("SELECT part, next_offset FROM _sluice_offsets WHERE sink = ? AND topic = ?")) {
             ps.setString(1, def.name());
             ps.setString(2, topic);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    stored.put(rs.getInt(1), rs.getLong(2));
+                    stored.put(new TopicPartition(topic, rs.getInt(1)), rs.getLong(2));
                 }
             }
         }
-        c.commit();
-        List<TopicPartition> fresh = new ArrayList<>();
-        for (TopicPartition tp : parts) {
-            Long next = stored.get(tp.partition());
-            if (next == null) {
-                fresh.add(tp);
-            } else {
-                k.seek(tp, next);
-            }
-        }
-        if (!fresh.isEmpty()) {
-            k.seekToBeginning(fresh); // an empty collection would mean every assigned partition: whole topics again
-        }
+        conn.commit();
+        return stored;
     }
 
     @Override
-    public void run() {
-        Connection conn = null;
-        try (KafkaConsumer<byte[], byte[]> k =
-                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = k;
-            conn = open(k, null, null);
-            while (running) {
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = k.poll(Duration.ofMillis(200));
-                } catch (WakeupException e) {
-                    break;
-                }
-                if (records.isEmpty()) {
-                    positions.commitPositions(k);
-                    continue;
-                }
-                try {
-                    write(conn, records);
-                    failures.succeeded();
-                } catch (SQLException | RuntimeException e) {
-                    conn = open(k, conn, e);
-                    continue;
-                }
-                long bytes = 0;
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    bytes += r.value() == null ? 0 : r.value().length;
-                }
-                metrics.received(records.count(), bytes);
-                positions.commitPositions(k);
-            }
-        } catch (Throwable t) {
-            if (running) {
-                failure = t;
-                metrics.error(ComponentMetrics.WRITE);
-                LOG.error("postgres sink {} stopped", def.name(), t);
-            }
-        } finally {
-            if (conn != null) {
-                try {
-                    conn.close();
-                } catch (SQLException e) {
-                    LOG.debug("closing: {}", e.toString());
-                }
-            }
-            stopped.countDown();
-        }
-    }
-
-    /**
-     * (Re)connects, creates the tables and seeks to the stored offsets; after a failure ({@code cause}), first
-     * counts it and backs off. Retries until it works, the sink stops, or {@link SinkConsumer.WriteFailures#MAX} in a row.
-     */
-    private Connection open(KafkaConsumer<byte[], byte[]> k, Connection old, Exception cause) throws Exception {
-        while (true) {
-            if (cause != null) {
-                failures.backOff(cause, () -> running);
-                if (!running) {
-                    return old;
-                }
-            }
-            if (old != null) {
-                try {
-                    old.close();
-                } catch (SQLException ignored) {
-                    // a broken connection may not close cleanly
-                }
-                old = null;
-            }
+    public void close() {
+        if (conn != null) {
             try {
-                Connection c = connect();
-                createTables(c);
-                assign(k, c);
-                positions.commitPositions(k);
-                return c;
-            } catch (SQLException | RuntimeException e) {
-                cause = e;
+                conn.close();
+            } catch (SQLException e) {
+                LOG.debug("closing: {}", e.toString()); // a broken connection may not close cleanly
             }
+            conn = null;
         }
     }
 
     /** One transaction: the newest event per key upserted, and the next offsets. */
-    private void write(Connection c, ConsumerRecords<byte[], byte[]> records) throws SQLException {
+    @Override
+    public void write(SinkBatch batch) throws SQLException {
+        Connection c = conn;
         Map<String, JsonNode> latest = new LinkedHashMap<>();
         Map<String, Long> latestVersion = new HashMap<>();
-        Map<TopicPartition, Long> next = new HashMap<>();
         long invalid = 0;
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+        for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
             JsonNode e;
             try {
                 e = JSON.readTree(r.value());
@@ -283,7 +187,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO _sluice_offsets VALUES (?, ?, ?, ?)"
                     + " ON CONFLICT (sink, topic, part) DO UPDATE SET next_offset = excluded.next_offset")) {
-                for (var e : next.entrySet()) {
+                for (var e : batch.nextOffsets().entrySet()) {
                     ps.setString(1, def.name());
                     ps.setString(2, e.getKey().topic());
                     ps.setInt(3, e.getKey().partition());
@@ -320,28 +224,43 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * One statement for the whole batch: each column's values bound as one text array, unnested into rows and cast
+     * to the column's type, so a batch costs one round trip and one plan however many rows it has.
+     */
     private void upsert(Connection c, java.util.Collection<JsonNode> events) throws SQLException {
         List<String> all = new ArrayList<>(columns);
         all.add("_sluice_event_id");
-        all.add("_sluice_updated_at");
-        StringBuilder sql =
-                new StringBuilder("INSERT INTO ").append(q(def.table())).append(" AS t (");
-        StringBuilder marks = new StringBuilder();
+        StringBuilder names = new StringBuilder();
+        StringBuilder values = new StringBuilder();
+        StringBuilder arrays = new StringBuilder();
+        StringBuilder aliases = new StringBuilder();
         StringBuilder set = new StringBuilder();
         for (int i = 0; i < all.size(); i++) {
             String col = all.get(i);
-            sql.append(i == 0 ? "" : ", ").append(q(col));
-            String type = types.getOrDefault(col, col.equals("_sluice_updated_at") ? "timestamptz" : "text");
-            marks.append(i == 0 ? "" : ", ").append(type.equals("jsonb") ? "CAST(? AS jsonb)" : "?");
+            String sep = i == 0 ? "" : ", ";
+            names.append(sep).append(q(col));
+            String type = types.getOrDefault(col, "text");
+            values.append(sep).append("u.c").append(i).append(type.equals("text") ? "" : "::" + type);
+            arrays.append(sep).append("?::text[]");
+            aliases.append(sep).append('c').append(i);
+        }
+        for (String col : all) {
             if (!col.equals(def.key())) {
-                set.append(set.isEmpty() ? "" : ", ")
-                        .append(q(col))
-                        .append(" = excluded.")
-                        .append(q(col));
+                set.append(q(col)).append(" = excluded.").append(q(col)).append(", ");
             }
         }
-        sql.append(") VALUES (")
-                .append(marks)
+        set.append("\"_sluice_updated_at\" = excluded.\"_sluice_updated_at\"");
+        StringBuilder sql = new StringBuilder("INSERT INTO ")
+                .append(q(def.table()))
+                .append(" AS t (")
+                .append(names)
+                .append(", \"_sluice_updated_at\") SELECT ")
+                .append(values)
+                .append(", ?::timestamptz FROM unnest(")
+                .append(arrays)
+                .append(") AS u(")
+                .append(aliases)
                 .append(") ON CONFLICT (")
                 .append(q(def.key()))
                 .append(") DO UPDATE SET ")
@@ -356,54 +275,43 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                     .append(" <= excluded.")
                     .append(q(def.version()));
         }
-        Timestamp now = Timestamp.from(Instant.now());
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (JsonNode e : events) {
-                int i = 1;
-                for (String col : columns) {
-                    bind(ps, i++, types.get(col), e.get(col), col);
-                }
-                JsonNode id = e.get(stream.idField());
-                ps.setString(i++, id == null ? null : id.asText());
-                ps.setTimestamp(i, now);
-                ps.addBatch();
+        String[][] cells = new String[all.size()][events.size()];
+        int row = 0;
+        for (JsonNode e : events) {
+            for (int i = 0; i < columns.size(); i++) {
+                String col = columns.get(i);
+                cells[i][row] = text(types.get(col), e.get(col), col);
             }
-            ps.executeBatch();
+            JsonNode id = e.get(stream.idField());
+            cells[columns.size()][row] = id == null || id.isNull() ? null : id.asText();
+            row++;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            ps.setString(1, Instant.now().toString()); // the SELECT list's, before unnest's
+            for (int i = 0; i < all.size(); i++) {
+                ps.setArray(i + 2, c.createArrayOf("text", cells[i]));
+            }
+            ps.executeUpdate();
         }
     }
 
-    private void bind(PreparedStatement ps, int i, String type, JsonNode v, String col) throws SQLException {
+    /** A value as the text its column's type reads exactly: times as RFC 3339 in UTC, doubles in full. */
+    private static String text(String type, JsonNode v, String col) {
         if (v == null || v.isNull()) {
-            ps.setNull(i, Types.NULL);
-            return;
+            return null;
         }
-        switch (type) {
+        return switch (type) {
             case "timestamptz" -> {
-                ObjectMapper m = JSON;
                 long ms = v.isNumber()
                         ? v.asLong()
-                        : EventTime.of(m.createObjectNode().set(col, v), col);
-                ps.setTimestamp(i, new Timestamp(ms));
+                        : EventTime.of(JSON.createObjectNode().set(col, v), col);
+                yield Instant.ofEpochMilli(ms).toString();
             }
-            case "bigint" -> ps.setLong(i, v.asLong());
-            case "double precision" -> ps.setDouble(i, v.asDouble());
-            case "boolean" -> ps.setBoolean(i, v.asBoolean());
-            case "text" -> ps.setString(i, v.isTextual() ? v.textValue() : v.toString());
-            default -> ps.setString(i, v.toString());
-        }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        KafkaConsumer<byte[], byte[]> k = consumer;
-        if (k != null) {
-            k.wakeup();
-        }
-        try {
-            stopped.await(60, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+            case "bigint" -> Long.toString(v.asLong());
+            case "double precision" -> Double.toString(v.asDouble());
+            case "boolean" -> Boolean.toString(v.asBoolean());
+            case "text" -> v.isTextual() ? v.textValue() : v.toString();
+            default -> v.toString();
+        };
     }
 }
