@@ -17,7 +17,7 @@ final class MemoryOptions {
     @Option(
             names = "--rocksdb-memory",
             paramLabel = "SIZE",
-            defaultValue = "64MB",
+            defaultValue = "128MB",
             converter = Size.class,
             description = "all of the processor's RocksDB stores together: block cache, indexes and filters,"
                     + " memtables (default: ${DEFAULT-VALUE})")
@@ -26,7 +26,7 @@ final class MemoryOptions {
     @Option(
             names = "--duckdb-memory",
             paramLabel = "SIZE",
-            defaultValue = "256MB",
+            defaultValue = "1GB",
             converter = Size.class,
             description =
                     "DuckDB's memory_limit: its buffer pool, indexes and query memory (default: ${DEFAULT-VALUE})")

@@ -45,14 +45,14 @@ class BoundedRocksDbMemoryTest {
             new BoundedRocksDbMemory().setConfig("b", b, configs); // Kafka Streams makes one setter per store
             BoundedRocksDbMemory.Shared shared = BoundedRocksDbMemory.shared(configs);
             assertThat(shared.totalBytes()).isEqualTo(24L << 20);
-            assertThat(shared.memtableBytes()).isEqualTo(12L << 20);
+            assertThat(shared.memtableBytes()).isEqualTo(18L << 20);
             for (Options o : new Options[] {a, b}) {
                 assertThat(((BlockBasedTableConfigWithAccessibleCache) o.tableFormatConfig()).blockCache())
                         .isSameAs(shared.cache());
                 assertThat(((BlockBasedTableConfigWithAccessibleCache) o.tableFormatConfig())
                                 .cacheIndexAndFilterBlocks())
                         .isTrue();
-                assertThat(o.writeBufferSize()).isEqualTo(6L << 20);
+                assertThat(o.writeBufferSize()).isEqualTo(9L << 20);
                 assertThat(o.maxWriteBufferNumber()).isEqualTo(3);
             }
             setter.close("a", a);

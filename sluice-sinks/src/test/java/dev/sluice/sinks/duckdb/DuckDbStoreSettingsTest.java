@@ -39,10 +39,10 @@ class DuckDbStoreSettingsTest {
     }
 
     @Test
-    void defaultsAreAQuarterGigabyteAndTwoThreads() throws Exception {
+    void defaultsAreOneGigabyteAndTwoThreads() throws Exception {
         try (DuckDbStore store = DuckDbStore.open(ecommerce(), dir.resolve("b.duckdb"));
                 Connection c = store.connect()) {
-            assertThat(settings(c)).containsExactly("256.0 MiB", "2");
+            assertThat(settings(c)).containsExactly("1.0 GiB", "2");
         }
     }
 }
