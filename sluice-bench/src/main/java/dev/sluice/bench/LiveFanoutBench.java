@@ -33,8 +33,8 @@ import org.HdrHistogram.Histogram;
  * Live fan-out benchmark: N concurrent SSE clients on one Sluice instance, and the delay from the processor's emit
  * of an update to its receipt by each client.
  *
- * <p>Sluice runs as a child process ({@code java -jar sluice-cli/target/sluice-cli.jar run
- * examples/ecommerce/pipeline.yaml}), so the clients (this JVM) and the server do not share a heap, a GC or a
+ * <p>Sluice runs as a child process ({@code ./sluice run examples/ecommerce/pipeline.yaml}, the launcher's JVM
+ * flags included), so the clients (this JVM) and the server do not share a heap, a GC or a
  * scheduler; they do share the machine's cores, as any load generator on one machine does. For each N the bench
  * opens N connections to {@code GET /v1/live/gmv_by_country} (plain sockets, one virtual thread each), while
  * {@link OrderLoad} posts a steady rate of paid orders; after a warm-up it records, for every update received

@@ -9,12 +9,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** {@code sluice run PIPELINE} as a child process, exactly as a user starts it (the JVM flags of ./sluice). */
+/** {@code ./sluice run PIPELINE} as a child process, exactly as a user starts it (the launcher and its JVM flags). */
 final class SluiceChild implements AutoCloseable {
     final Process process;
     final int port;
@@ -39,19 +37,11 @@ final class SluiceChild implements AutoCloseable {
         Path data = Files.createTempDirectory(out, "sluice-data-");
         int port = freePort();
         int kafkaPort = freePort();
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED"));
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        String extra = System.getenv("SLUICE_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of(
-                "-jar",
-                jar.toString(),
+        // through the launcher, as a user starts it, so its JVM flags (heap, collector; SLUICE_JAVA_OPTS after them)
+        // apply here too; it execs java, so the process is the server's JVM itself
+        List<String> cmd = List.of(
+                "bash",
+                home.resolve("sluice").toString(),
                 "run",
                 pipeline.toString(),
                 "--data-dir",
@@ -59,12 +49,13 @@ final class SluiceChild implements AutoCloseable {
                 "--port",
                 Integer.toString(port),
                 "--kafka-port",
-                Integer.toString(kafkaPort)));
+                Integer.toString(kafkaPort));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(out.resolve("sluice-server.log").toFile());
-        pb.environment().put("SLUICE_HOME", home.toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // the harness's own JDK
+        pb.environment().put("SLUICE_NO_BUILD", "1"); // built just before (bench/*.sh), and checked above
         SluiceChild c = new SluiceChild(pb.start(), port, kafkaPort, data);
         c.awaitReady();
         return c;

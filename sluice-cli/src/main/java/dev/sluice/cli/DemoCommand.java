@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -41,6 +42,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "the pipeline to run (default: examples/ecommerce/pipeline.yaml)")
     Path example;
 
+    @Mixin
+    MemoryOptions memory = new MemoryOptions();
+
     @Override
     public Integer call() throws Exception {
         Path file = example != null ? example : locate();
@@ -56,7 +60,8 @@ final class DemoCommand implements Callable<Integer> {
         String extra =
                 "  demo     generating " + rate + " " + stream + " events/s (2% duplicates, 5% up to 20 min late)\n"
                         + "  open     http://127.0.0.1:" + port + "/v1/views/" + view;
-        return RunCommand.run(demo, dataDir, "127.0.0.1", port, kafkaPort, null, extra, "_schemas", -1);
+        return RunCommand.run(
+                demo, dataDir, "127.0.0.1", port, kafkaPort, null, extra, "_schemas", -1, memory.memory());
     }
 
     private static Path locate() {

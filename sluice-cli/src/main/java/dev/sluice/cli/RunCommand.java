@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,6 +50,9 @@ final class RunCommand implements Callable<Integer> {
             description = "compacted topic holding the schema registry (default: ${DEFAULT-VALUE})")
     String registryTopic;
 
+    @Mixin
+    MemoryOptions memory = new MemoryOptions();
+
     @Override
     public Integer call() throws Exception {
         Pipeline pipeline;
@@ -59,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println(file + ": refusing to start: " + e.problems().size() + " problem(s)");
             return 1;
         }
-        return run(pipeline, dataDir, host, port, kafkaPort, kafka, null, registryTopic, registryPort);
+        return run(pipeline, dataDir, host, port, kafkaPort, kafka, null, registryTopic, registryPort, memory.memory());
     }
 
     /** Starts the runtime, prints where things are, and blocks until Ctrl-C. */
@@ -72,7 +76,8 @@ final class RunCommand implements Callable<Integer> {
             String kafka,
             String extra,
             String registryTopic,
-            int registryPort)
+            int registryPort,
+            SluiceRuntime.Memory memory)
             throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of("data", pipeline.name());
         SluiceRuntime.Options o = new SluiceRuntime.Options(
@@ -84,7 +89,8 @@ final class RunCommand implements Callable<Integer> {
                 java.time.Clock.systemUTC(),
                 registryTopic,
                 registryPort,
-                dev.sluice.server.live.LiveHub.Settings.defaults());
+                dev.sluice.server.live.LiveHub.Settings.defaults(),
+                memory);
         SluiceRuntime rt;
         try {
             rt = SluiceRuntime.start(pipeline, o);

@@ -10,6 +10,7 @@ import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.processor.state.BoundedRocksDbMemory;
 import dev.sluice.processor.topology.DeadLetterOnError;
 import dev.sluice.processor.topology.GraphTopology;
 import dev.sluice.registry.RegistryException;
@@ -34,6 +35,8 @@ import dev.sluice.sinks.redis.RedisCache;
 import dev.sluice.sources.generator.Generator;
 import dev.sluice.sources.http.HttpIngest;
 import dev.sluice.sources.kafka.KafkaSourceTopology;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -83,7 +86,31 @@ public final class SluiceRuntime implements AutoCloseable {
             Clock clock,
             String registryTopic,
             int registryPort,
-            LiveHub.Settings live) {
+            LiveHub.Settings live,
+            Memory memory) {
+        public Options(
+                Path dataDir,
+                String host,
+                int httpPort,
+                int kafkaPort,
+                String externalKafka,
+                Clock clock,
+                String registryTopic,
+                int registryPort,
+                LiveHub.Settings live) {
+            this(
+                    dataDir,
+                    host,
+                    httpPort,
+                    kafkaPort,
+                    externalKafka,
+                    clock,
+                    registryTopic,
+                    registryPort,
+                    live,
+                    Memory.defaults());
+        }
+
         /** Options with the registry on its default topic and no port of its own. */
         public Options(Path dataDir, String host, int httpPort, int kafkaPort, String externalKafka, Clock clock) {
             this(
@@ -103,12 +130,37 @@ public final class SluiceRuntime implements AutoCloseable {
         }
 
         public Options withRegistry(String topic, int port) {
-            return new Options(dataDir, host, httpPort, kafkaPort, externalKafka, clock, topic, port, live);
+            return new Options(dataDir, host, httpPort, kafkaPort, externalKafka, clock, topic, port, live, memory);
         }
 
         public Options withLive(LiveHub.Settings settings) {
             return new Options(
-                    dataDir, host, httpPort, kafkaPort, externalKafka, clock, registryTopic, registryPort, settings);
+                    dataDir,
+                    host,
+                    httpPort,
+                    kafkaPort,
+                    externalKafka,
+                    clock,
+                    registryTopic,
+                    registryPort,
+                    settings,
+                    memory);
+        }
+
+        public Options withMemory(Memory m) {
+            return new Options(
+                    dataDir, host, httpPort, kafkaPort, externalKafka, clock, registryTopic, registryPort, live, m);
+        }
+    }
+
+    /**
+     * The memory the process's native parts may take besides the Java heap (which the launcher sets): all RocksDB
+     * stores of the processor together ({@link BoundedRocksDbMemory}), and DuckDB's buffer pool and threads. See
+     * docs/operations.md, "Memory".
+     */
+    public record Memory(long rocksDbBytes, DuckDbStore.Settings duckDb) {
+        public static Memory defaults() {
+            return new Memory(BoundedRocksDbMemory.DEFAULT_TOTAL_BYTES, DuckDbStore.Settings.defaults());
         }
     }
 
@@ -192,7 +244,7 @@ public final class SluiceRuntime implements AutoCloseable {
             Path dbFile = sinkDef.path() == null
                     ? options.dataDir().resolve("sluice.duckdb")
                     : pipeline.file().toAbsolutePath().getParent().resolve(sinkDef.path());
-            store = DuckDbStore.open(pipeline, dbFile);
+            store = DuckDbStore.open(pipeline, dbFile, options.memory().duckDb());
             Map<String, Object> consumer = new HashMap<>(
                     ClientDefaults.consumer(bootstrap, Observability.sinkGroup(pipeline, sinkDef.name())));
             consumer.put("max.poll.records", 10_000);
@@ -204,6 +256,7 @@ public final class SluiceRuntime implements AutoCloseable {
                     sinkDef.batchInterval());
             viewStore = store;
         }
+        memoryGauges(metrics.registry());
         for (SinkDef.ClickHouse chDef : clickhouse) {
             ClickHouseStore chStore = new ClickHouseStore(pipeline, chDef);
             Map<String, Object> cc =
@@ -313,6 +366,37 @@ public final class SluiceRuntime implements AutoCloseable {
         }
     }
 
+    /** What the native parts hold against their bounds (docs/metrics.md, "Memory"). */
+    private void memoryGauges(MeterRegistry registry) {
+        Map<String, Object> rocks =
+                Map.of(BoundedRocksDbMemory.TOTAL_BYTES_CONFIG, options.memory().rocksDbBytes());
+        Gauge.builder("sluice.memory.used", rocks, r -> (double) BoundedRocksDbMemory.used(r))
+                .strongReference(true) // the gauge alone holds its map
+                .tag("component", "rocksdb")
+                .baseUnit("bytes")
+                .description("what the component holds: RocksDB's shared block cache with the memtables charged"
+                        + " to it; DuckDB's buffer pool")
+                .register(registry);
+        Gauge.builder("sluice.memory.limit", rocks, r ->
+                        (double) options.memory().rocksDbBytes())
+                .tag("component", "rocksdb")
+                .baseUnit("bytes")
+                .description("the component's bound: --rocksdb-memory, --duckdb-memory")
+                .register(registry);
+        if (store != null) {
+            DuckDbStore duck = store;
+            Gauge.builder("sluice.memory.used", duck, d -> (double) d.memoryUsed())
+                    .tag("component", "duckdb")
+                    .baseUnit("bytes")
+                    .register(registry);
+            Gauge.builder("sluice.memory.limit", duck, d ->
+                            (double) options.memory().duckDb().memoryLimitBytes())
+                    .tag("component", "duckdb")
+                    .baseUnit("bytes")
+                    .register(registry);
+        }
+    }
+
     private Map<String, Integer> schemaIds = Map.of();
 
     /**
@@ -414,6 +498,10 @@ public final class SluiceRuntime implements AutoCloseable {
         p.putAll(DeadLetterOnError.config(pipeline.dlqTopic()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
+        // one block cache and one memtable budget for all RocksDB stores, instead of Kafka Streams' 50 MB cache and
+        // up to 48 MB of memtables for each store (and each segment of a window store), off the heap
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        p.put(BoundedRocksDbMemory.TOTAL_BYTES_CONFIG, options.memory().rocksDbBytes());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         // fetch in batches of up to 64 KB, waiting at most 10 ms for them: with Kafka's defaults (1 byte, 500 ms)

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Collectors;
 import org.duckdb.DuckDBConnection;
 
@@ -43,13 +44,50 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
         this.root = root;
     }
 
+    /**
+     * How much the database may use: DuckDB's {@code memory_limit} (its buffer pool: table data, indexes,
+     * intermediate results; beyond it DuckDB spills to {@code <file>.tmp} or fails the query) and {@code threads}.
+     * DuckDB's own defaults are 80 % of the machine's memory and one thread per core: right for a database that has
+     * the machine to itself, not for one sharing a process with a broker and a processor.
+     *
+     * <p>The default limit is 1 GB, not less, because of the raw tables' primary keys: DuckDB holds a table's whole
+     * key index (an ART, about 100 bytes per row for UUID ids) in memory when it checkpoints, and a commit whose
+     * checkpoint cannot pin it fails ("failed to pin block"), so the sink would stop. 1 GB carries roughly 10 million
+     * raw rows; between checkpoints DuckDB holds far less than its limit (it uses the limit, it does not reserve it).
+     */
+    public record Settings(long memoryLimitBytes, int threads) {
+        public static final long DEFAULT_MEMORY_LIMIT_BYTES = 1024L * 1024 * 1024;
+        public static final int DEFAULT_THREADS = 2;
+
+        public Settings {
+            if (memoryLimitBytes <= 0 || threads <= 0) {
+                throw new IllegalArgumentException(
+                        "DuckDB memory limit and threads must be positive: " + memoryLimitBytes + ", " + threads);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_THREADS);
+        }
+    }
+
+    /** Opens (or creates) the database with the {@linkplain Settings#defaults default settings}. */
     public static DuckDbStore open(Pipeline pipeline, Path file) throws SQLException {
+        return open(pipeline, file, Settings.defaults());
+    }
+
+    public static DuckDbStore open(Pipeline pipeline, Path file, Settings settings) throws SQLException {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
             throw new SQLException("cannot create directory for " + file, e);
         }
-        DuckDBConnection c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
+        Properties config = new Properties();
+        // database-wide: every connection duplicated from this one shares the instance and its limits
+        config.setProperty("memory_limit", (settings.memoryLimitBytes() >> 10) + "KiB");
+        config.setProperty("threads", Integer.toString(settings.threads()));
+        DuckDBConnection c =
+                (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), config);
         DuckDbStore store = new DuckDbStore(pipeline, file, c);
         store.createTables();
         return store;
@@ -73,6 +111,17 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
             rs.next();
             long v = rs.getLong(1);
             return rs.wasNull() ? null : v;
+        }
+    }
+
+    /** The memory DuckDB holds (its buffer pool: {@code duckdb_memory()}), bytes; -1 when it cannot be read. */
+    public long memoryUsed() {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (SQLException e) {
+            return -1;
         }
     }
 
