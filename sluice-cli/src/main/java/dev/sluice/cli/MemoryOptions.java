@@ -36,14 +36,28 @@ final class MemoryOptions {
             names = "--duckdb-threads",
             paramLabel = "N",
             defaultValue = "2",
+            converter = Threads.class,
             description = "DuckDB's threads (default: ${DEFAULT-VALUE})")
     int duckDbThreads = DuckDbStore.Settings.DEFAULT_THREADS;
 
     SluiceRuntime.Memory memory() {
-        if (duckDbThreads < 1) {
-            throw new TypeConversionException("--duckdb-threads must be at least 1, got " + duckDbThreads);
-        }
         return new SluiceRuntime.Memory(rocksDbBytes, new DuckDbStore.Settings(duckDbBytes, duckDbThreads));
+    }
+
+    /** A number of threads: 1 or more. */
+    static final class Threads implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            try {
+                int n = Integer.parseInt(text.strip());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new TypeConversionException("'" + text + "' is not a number of threads (1 or more)");
+        }
     }
 
     /** Bytes: a whole number, or one with a unit B, KB, MB, GB (powers of 1024), as sizes in a pipeline file. */

@@ -366,7 +366,10 @@ public final class SluiceRuntime implements AutoCloseable {
         }
     }
 
-    /** What the native parts hold against their bounds (docs/metrics.md, "Memory"). */
+    /**
+     * What the native parts hold against their bounds (docs/metrics.md). Micrometer holds a gauge's object weakly:
+     * each is one this runtime holds (its options, its store), or held by the gauge itself.
+     */
     private void memoryGauges(MeterRegistry registry) {
         Map<String, Object> rocks =
                 Map.of(BoundedRocksDbMemory.TOTAL_BYTES_CONFIG, options.memory().rocksDbBytes());
@@ -377,8 +380,7 @@ public final class SluiceRuntime implements AutoCloseable {
                 .description("what the component holds: RocksDB's shared block cache with the memtables charged"
                         + " to it; DuckDB's buffer pool")
                 .register(registry);
-        Gauge.builder("sluice.memory.limit", rocks, r ->
-                        (double) options.memory().rocksDbBytes())
+        Gauge.builder("sluice.memory.limit", options.memory(), m -> (double) m.rocksDbBytes())
                 .tag("component", "rocksdb")
                 .baseUnit("bytes")
                 .description("the component's bound: --rocksdb-memory, --duckdb-memory")
@@ -389,8 +391,8 @@ public final class SluiceRuntime implements AutoCloseable {
                     .tag("component", "duckdb")
                     .baseUnit("bytes")
                     .register(registry);
-            Gauge.builder("sluice.memory.limit", duck, d ->
-                            (double) options.memory().duckDb().memoryLimitBytes())
+            Gauge.builder("sluice.memory.limit", options.memory(), m ->
+                            (double) m.duckDb().memoryLimitBytes())
                     .tag("component", "duckdb")
                     .baseUnit("bytes")
                     .register(registry);

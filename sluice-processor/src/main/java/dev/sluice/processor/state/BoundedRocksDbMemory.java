@@ -21,8 +21,8 @@ import org.rocksdb.WriteBufferManager;
  * blocks, memtables) and {@link #MEMTABLE_BYTES_CONFIG} (the memtables' share of it, at most). The memtables get
  * three quarters by default: the processor's stores are written far more than they are read back (the dedupe
  * index is looked up mostly for ids it does not hold, which the bloom filters answer), and memtables flushed
- * early cost flushes and compactions; with half of 64 MB, the ecommerce example worked through a backlog 40 %
- * slower than with Kafka Streams' defaults, with three quarters of 128 MB 10 % slower (BENCHMARKS.md, "Memory").
+ * early cost flushes and compactions; with half of 64 MB, the ecommerce example worked through a backlog 37 %
+ * slower than with Kafka Streams' defaults, with three quarters of 128 MB 12 % slower (BENCHMARKS.md, "Memory").
  * The cache and the
  * write buffer manager are made once per size for the JVM (Kafka Streams makes one setter per store) and never
  * closed: they are shared by every store, so closing one store must not close them.

@@ -51,9 +51,9 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
      * the machine to itself, not for one sharing a process with a broker and a processor.
      *
      * <p>The default limit is 1 GB, not less, because of the raw tables' primary keys: DuckDB holds a table's whole
-     * key index (an ART, about 100 bytes per row for UUID ids) in memory when it checkpoints, and a commit whose
-     * checkpoint cannot pin it fails ("failed to pin block"), so the sink would stop. 1 GB carries roughly 10 million
-     * raw rows; between checkpoints DuckDB holds far less than its limit (it uses the limit, it does not reserve it).
+     * key index (an ART, 100–130 bytes per row for UUID ids) in memory when it checkpoints, and a commit whose
+     * checkpoint cannot pin it fails ("failed to pin block"), so the sink would stop. 1 GB carries roughly 8 million
+     * raw rows. The limit is a ceiling, not a reservation: DuckDB takes memory up to it as it needs.
      */
     public record Settings(long memoryLimitBytes, int threads) {
         public static final long DEFAULT_MEMORY_LIMIT_BYTES = 1024L * 1024 * 1024;
