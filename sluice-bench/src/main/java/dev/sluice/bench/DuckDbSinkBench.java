@@ -11,6 +11,7 @@ import dev.sluice.pipeline.SinkDef;
 import dev.sluice.sinks.SinkLoop;
 import dev.sluice.sinks.duckdb.DuckDbSink;
 import dev.sluice.sinks.duckdb.DuckDbStore;
+import dev.sluice.wire.Accepted;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,8 +76,14 @@ public final class DuckDbSinkBench {
             String bootstrap = broker.bootstrapServers();
             try (Admin admin = Admin.create(ClientDefaults.admin(bootstrap))) {
                 KafkaTopics.ensureTopic(admin, topic, pipeline.stream("orders").partitions(), Map.of());
+                KafkaTopics.ensureTopic(
+                        admin,
+                        pipeline.acceptedTopic("orders"),
+                        pipeline.stream("orders").partitions(),
+                        Map.of());
             }
             produce(home, bootstrap, topic, n, values);
+            produceVerdicts(bootstrap, topic, pipeline.acceptedTopic("orders"));
             long bytes = values.stream().mapToLong(v -> v.length).sum();
             log("%,d orders on %s, %d bytes each on average", n, topic, bytes / n);
 
@@ -112,6 +119,41 @@ public final class DuckDbSinkBench {
             p.flush();
         }
     }
+
+    /**
+     * The processor's verdicts on the stream topic, as it would write them: every record accepted, one verdict per
+     * {@value #VERDICT_RECORDS} offsets of a partition (a commit's worth at about 150,000 events/s).
+     */
+    private static void produceVerdicts(String bootstrap, String topic, String acceptedTopic) throws Exception {
+        Map<String, Object> cc = new HashMap<>(ClientDefaults.consumer(bootstrap, "bench-verdicts"));
+        Map<String, Object> pc = new HashMap<>();
+        pc.put("bootstrap.servers", bootstrap);
+        pc.put("acks", "all");
+        try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                        cc,
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+                KafkaProducer<byte[], byte[]> p =
+                        new KafkaProducer<>(pc, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<org.apache.kafka.common.TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition()))
+                    .toList();
+            for (var e : c.endOffsets(parts).entrySet()) {
+                int part = e.getKey().partition();
+                for (long from = 0; from < e.getValue(); from += VERDICT_RECORDS) {
+                    long to = Math.min(e.getValue(), from + VERDICT_RECORDS);
+                    p.send(new ProducerRecord<>(
+                            acceptedTopic,
+                            part,
+                            Accepted.key(part),
+                            new Accepted(part, from, to, new long[0]).encode()));
+                }
+            }
+            p.flush();
+        }
+    }
+
+    private static final int VERDICT_RECORDS = 5_000;
 
     /** Rows per second of DuckDB's appender into a table with the raw table's columns (no key), one commit. */
     private static double bareAppender(Pipeline pipeline, Path file, List<byte[]> values) throws Exception {
@@ -168,9 +210,17 @@ public final class DuckDbSinkBench {
             long t0 = System.nanoTime();
             for (int i = 0; i < values.size(); i += batch) {
                 List<ConsumerRecord<byte[], byte[]>> recs = new ArrayList<>(batch);
-                for (int j = i; j < Math.min(values.size(), i + batch); j++) {
+                int end = Math.min(values.size(), i + batch);
+                for (int j = i; j < end; j++) {
                     recs.add(new ConsumerRecord<>(topic, 0, j, null, values.get(j)));
                 }
+                recs.add(
+                        new ConsumerRecord<>( // the processor's verdict: every one accepted
+                                pipeline.acceptedTopic("orders"),
+                                0,
+                                i / batch,
+                                Accepted.key(0),
+                                new Accepted(0, i, end, new long[0]).encode()));
                 sink.writeBatch(recs);
             }
             double rate = values.size() / ((System.nanoTime() - t0) / 1e9);

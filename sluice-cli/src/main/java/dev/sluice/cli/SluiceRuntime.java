@@ -234,13 +234,9 @@ public final class SluiceRuntime implements AutoCloseable {
                 .filter(SinkDef.ClickHouse.class::isInstance)
                 .map(SinkDef.ClickHouse.class::cast)
                 .toList();
-        java.util.Optional<SinkDef.DuckDb> declaredDuck = pipeline.sinks().values().stream()
-                .filter(SinkDef.DuckDb.class::isInstance)
-                .map(SinkDef.DuckDb.class::cast)
-                .findFirst();
         // DuckDB is the default store; a pipeline with a ClickHouse sink uses DuckDB only when it names one too
-        if (declaredDuck.isPresent() || clickhouse.isEmpty()) {
-            SinkDef.DuckDb sinkDef = declaredDuck.orElse(new SinkDef.DuckDb("duckdb", null, List.of()));
+        if (pipeline.duckDbSink().isPresent()) {
+            SinkDef.DuckDb sinkDef = pipeline.duckDbSink().get();
             Path dbFile = sinkDef.path() == null
                     ? options.dataDir().resolve("sluice.duckdb")
                     : pipeline.file().toAbsolutePath().getParent().resolve(sinkDef.path());
@@ -458,6 +454,7 @@ public final class SluiceRuntime implements AutoCloseable {
                     Map.of("retention.ms", String.valueOf(s.retention().toMillis()));
             KafkaTopics.ensureTopic(admin, pipeline.streamTopic(s.name()), s.partitions(), cfg);
             KafkaTopics.ensureTopic(admin, pipeline.lateTopic(s.name()), s.partitions(), cfg);
+            KafkaTopics.ensureTopic(admin, pipeline.acceptedTopic(s.name()), s.partitions(), cfg);
         }
         for (ViewDef v : pipeline.views().values()) {
             KafkaTopics.ensureTopic(

@@ -30,6 +30,36 @@ public record Pipeline(
         return name + "." + stream + ".late";
     }
 
+    /**
+     * Kafka topic saying which records of a stream's topic the processor accepted: per partition and commit, the
+     * offsets it judged and those it dropped (duplicates, unreadable). Sinks store the accepted ones raw.
+     */
+    public String acceptedTopic(String stream) {
+        return name + "." + stream + ".accepted";
+    }
+
+    /**
+     * The DuckDB sink the pipeline runs: the one it declares, else the default store (every stream and view) unless
+     * it declares a ClickHouse sink, which then takes its place.
+     */
+    public java.util.Optional<SinkDef.DuckDb> duckDbSink() {
+        java.util.Optional<SinkDef.DuckDb> declared = sinks.values().stream()
+                .filter(SinkDef.DuckDb.class::isInstance)
+                .map(SinkDef.DuckDb.class::cast)
+                .findFirst();
+        if (declared.isPresent() || sinks.values().stream().noneMatch(SinkDef.ClickHouse.class::isInstance)) {
+            return java.util.Optional.of(declared.orElse(new SinkDef.DuckDb("duckdb", null, List.of())));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Whether the pipeline's DuckDB sink stores the stream's events raw. */
+    public boolean storedRawInDuckDb(String stream) {
+        return duckDbSink()
+                .map(d -> d.inputs().isEmpty() || d.inputs().contains(stream))
+                .orElse(false);
+    }
+
     /** Kafka topic receiving poison events (failed validation or processing), reason in headers. */
     public String dlqTopic() {
         return name + ".dlq";

@@ -22,7 +22,9 @@ public record Routed(Target target, Object value) {
         /** The stream's late topic. */
         LATE,
         /** The view's update topic. */
-        VIEW
+        VIEW,
+        /** The stream's accepted-records topic ({@link dev.sluice.wire.Accepted}). */
+        ACCEPTED
     }
 
     public static Routed next(Object value) {

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  *       store holds, so the batch is read again: neither lost nor written twice. After {@link
  *       SinkConsumer.WriteFailures#MAX} in a row the loop stops: {@link #running} turns false, so
  *       {@code /health/live} fails and an orchestrator restarts the process.
+ *   <li><b>Holding back.</b> A writer that waits for one topic before it writes another's records (the DuckDB
+ *       sink waits for the processor's verdicts before it stores raw events) names the partitions it holds too
+ *       much of ({@link SinkWriter#paused}); the loop stops reading them until the writer lets them go.
  *   <li><b>Monitoring.</b> Whenever everything read is written, the positions are committed to the sink's Kafka
  *       group ({@link SinkConsumer#commitPositions}), so its lag shows like any group's; every written batch counts
  *       its records as received.
@@ -161,6 +164,17 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         failures.succeeded();
         metrics.received(batch.size(), batch.valueBytes());
         positions.commitPositions(c);
+        pauseAsAsked(c);
+    }
+
+    /** Pauses the partitions the writer asks to, resumes the others. */
+    private void pauseAsAsked(KafkaConsumer<byte[], byte[]> c) {
+        java.util.Set<TopicPartition> pause = new java.util.HashSet<>(writer.paused());
+        pause.retainAll(c.assignment());
+        java.util.Set<TopicPartition> resume = new java.util.HashSet<>(c.paused());
+        resume.removeAll(pause);
+        c.pause(pause);
+        c.resume(resume);
     }
 
     /** Closing: writes what was read, once; should that fail, the next start reads it again. */
@@ -216,6 +230,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
                     c.seekToBeginning(fresh);
                 }
                 opened = true;
+                pauseAsAsked(c);
                 positions.commitPositions(c); // the group shows its position (and lag) from the start
                 return;
             } catch (InterruptedException e) {

@@ -36,6 +36,14 @@ public interface SinkWriter {
      */
     void write(SinkBatch batch) throws Exception;
 
+    /**
+     * Partitions the loop should stop reading for now (the writer holds too much of them, waiting for something
+     * else it reads); asked after every open and write, the others are read again.
+     */
+    default Collection<TopicPartition> paused() {
+        return List.of();
+    }
+
     /** Releases what {@link #open} took; called when the loop ends. */
     default void close() {}
 }

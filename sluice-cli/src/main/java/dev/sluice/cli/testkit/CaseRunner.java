@@ -124,11 +124,16 @@ final class CaseRunner {
             for (Map.Entry<String, List<TestFile.Event>> in : testCase.input().entrySet()) {
                 StreamDef stream = pipeline.stream(in.getKey());
                 Admission admission = new Admission(stream, clock);
-                boolean processed = !pipeline.viewsOf(stream.name()).isEmpty(); // else the topology does not read it
+                // else the topology does not read it
+                boolean processed =
+                        !pipeline.viewsOf(stream.name()).isEmpty() || pipeline.storedRawInDuckDb(stream.name());
                 String topic = pipeline.streamTopic(stream.name());
                 TestInputTopic<byte[], byte[]> input = processed ? driver.createInputTopic(topic, SER, SER) : null;
                 TestOutputTopic<byte[], byte[]> lateTopic =
                         processed ? driver.createOutputTopic(pipeline.lateTopic(stream.name()), DE, DE) : null;
+                String acceptedName = pipeline.acceptedTopic(stream.name());
+                TestOutputTopic<byte[], byte[]> acceptedTopic =
+                        processed ? driver.createOutputTopic(acceptedName, DE, DE) : null;
                 int position = 0;
                 for (TestFile.Event event : in.getValue()) {
                     position++;
@@ -153,6 +158,10 @@ final class CaseRunner {
                             for (TestRecord<byte[], byte[]> r : vt.getValue().readRecordsToList()) {
                                 add(batch, offsets, vt.getKey(), r.key(), r.value());
                             }
+                        }
+                        // the processor's verdicts: the sink stores the raw events they accept
+                        for (TestRecord<byte[], byte[]> r : acceptedTopic.readRecordsToList()) {
+                            add(batch, offsets, acceptedName, r.key(), r.value());
                         }
                         for (TestRecord<byte[], byte[]> r : lateTopic.readRecordsToList()) {
                             late.merge(DeadLetter.get(r.headers(), DeadLetter.VIEW), 1L, Long::sum);

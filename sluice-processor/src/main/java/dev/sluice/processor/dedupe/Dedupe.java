@@ -7,7 +7,9 @@ import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.processor.ParsedEvent;
 import dev.sluice.processor.Routed;
+import dev.sluice.processor.state.CommitWork;
 import dev.sluice.processor.state.WriteBackStore;
+import dev.sluice.wire.Accepted;
 import dev.sluice.wire.DeadLetter;
 import dev.sluice.wire.EventTime;
 import java.nio.ByteBuffer;
@@ -50,8 +52,12 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * </ul>
  *
  * <p>Memory stays bounded by the horizon: the index drops whole segments past it, and batches whose newest event
- * is more than twice the horizon behind the newest event seen are deleted. Whatever slips past (a duplicate later
- * than the horizon) is still caught by the sinks, which write raw events idempotently by id.
+ * is more than twice the horizon behind the newest event seen are deleted.
+ *
+ * <p>Its verdicts go out too: once per commit (and sooner when a run of duplicates would not fit one record), an
+ * {@link Accepted} record names the offsets of the stream partition judged since the last one and those dropped,
+ * in the commit's transaction. Sinks store exactly the accepted events raw, so the raw table and the views agree
+ * on what was a duplicate, and no store needs a key index to drop repeats.
  */
 public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,6 +85,7 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
     private long newestTime = Long.MIN_VALUE;
     private int commits;
     private final IdBatch pending = new IdBatch();
+    private final Accepted.Builder verdict = new Accepted.Builder();
     /** The last batch looked up for an entry of another run: its number and its run. */
     private long checkedSeq = -1;
 
@@ -142,7 +149,9 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
         }
         nextSeq = last + 1;
         reindex(last);
-        WriteBackStore.behind(batches).beforeEachCommit(this::sealAndExpire);
+        verdict.take();
+        WriteBackStore.behind(batches)
+                .beforeEachCommit(CommitWork.forwarding(context, () -> newestTime, this::commitWork));
     }
 
     /** Puts the ids of the batches after the last one the index is known to hold back into the index. */
@@ -189,13 +198,16 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
                             (e.getMessage() == null ? e.toString() : e.getMessage())
                                     + DeadLetter.tooLargeNote(record.value()),
                             origin())));
+            judged(false);
             return;
         }
         long t = event.time();
         if (seen(event.id(), t)) {
             metrics.discarded(ComponentMetrics.DUPLICATE, 1);
+            judged(false);
             return;
         }
+        judged(true);
         index.put(event.id(), entry(nextSeq, run), t);
         pending.add(event.id(), t);
         newestTime = Math.max(newestTime, t);
@@ -204,6 +216,38 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
         }
         metrics.emitted(1);
         context.forward(record.withValue(Routed.next(event)));
+    }
+
+    /** Notes the verdict on the current record; sends the verdict early when its dropped ranges are full. */
+    private void judged(boolean accepted) {
+        var m = context.recordMetadata();
+        if (m.isEmpty()) {
+            return; // not read from a topic (a test's hand-made context): nothing to give a verdict on
+        }
+        if (accepted) {
+            verdict.accept(m.get().partition(), m.get().offset());
+        } else {
+            verdict.drop(m.get().partition(), m.get().offset());
+            if (verdict.full()) {
+                sendVerdict();
+            }
+        }
+    }
+
+    private void sendVerdict() {
+        Accepted a = verdict.take();
+        if (a != null) {
+            context.forward(new Record<>(
+                    Accepted.key(a.partition()),
+                    new Routed(Routed.Target.ACCEPTED, a.encode()),
+                    Math.max(0, newestTime)));
+        }
+    }
+
+    /** As each commit is prepared: the verdict since the last commit goes out, and the pending ids are sealed. */
+    private void commitWork() {
+        sendVerdict();
+        sealAndExpire();
     }
 
     /** Whether the index holds the id within the horizon around {@code t}, in an entry that counts. */

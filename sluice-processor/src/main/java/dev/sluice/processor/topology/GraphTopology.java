@@ -32,7 +32,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * One builder per node kind ({@link StreamNodeBuilder}, {@link ViewNodeBuilder}); a new kind (table, join,
  * alert, score) is a new node record and a new builder. Every operator, store and internal topic is named
  * from its node's name, so the names stay the same across restarts and releases as long as the pipeline file
- * keeps its names. A stream no node reads is not consumed.
+ * keeps its names. A stream no node reads and no DuckDB sink stores raw is not consumed (the DuckDB sink stores
+ * the events its stream node accepted).
  */
 public final class GraphTopology {
     static final Serde<byte[]> BYTES = Serdes.ByteArray();
@@ -51,7 +52,9 @@ public final class GraphTopology {
         Context ctx = new Context(builder, pipeline, graph, metrics);
         Map<String, KStream<byte[], Routed>> outputs = new HashMap<>();
         for (Node node : graph.nodes()) {
-            if (graph.readersOf(node.id()).isEmpty() && node instanceof StreamNode) {
+            if (node instanceof StreamNode st
+                    && graph.readersOf(node.id()).isEmpty()
+                    && !pipeline.storedRawInDuckDb(st.name())) {
                 continue;
             }
             List<KStream<byte[], Routed>> inputs =

@@ -5,14 +5,21 @@ import static dev.sluice.processor.topology.GraphTopology.BYTES;
 import dev.sluice.pipeline.graph.ProcessingGraph.StreamNode;
 import dev.sluice.processor.Routed;
 import dev.sluice.processor.dedupe.Dedupe;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * A stream node: reads the stream topic, parses each event once and drops those whose id it has seen within the
- * stream's dedup horizon ({@link Dedupe}); events it cannot read go to the dead-letter topic. Its output is each
- * new event, parsed.
+ * stream's dedup horizon ({@link Dedupe}); events it cannot read go to the dead-letter topic, and its verdicts
+ * (which offsets it accepted, once per commit) to the stream's accepted-records topic, each into the partition
+ * number of the stream partition it judged. Its output is each new event, parsed.
  */
 final class StreamNodeBuilder {
     private StreamNodeBuilder() {}
@@ -31,6 +38,17 @@ final class StreamNodeBuilder {
                         stores.batches(),
                         stores.index(),
                         stores.indexed());
-        return GraphTopology.deadLettersOut(ctx.pipeline(), deduped, name + "-dedupe-");
+        Map<String, KStream<byte[], Routed>> b = deduped.split(Named.as(name + "-dedupe-verdict-"))
+                .branch((k, v) -> v.target() == Routed.Target.ACCEPTED, Branched.as("accepted"))
+                .defaultBranch(Branched.as("events"));
+        b.get(name + "-dedupe-verdict-accepted")
+                .mapValues(Routed::bytes, Named.as(name + "-accepted-bytes"))
+                .to(
+                        ctx.pipeline().acceptedTopic(name),
+                        Produced.with(BYTES, BYTES)
+                                .withName(name + "-accepted-sink")
+                                .withStreamPartitioner((topic, key, value, count) ->
+                                        Optional.of(Set.of(ByteBuffer.wrap(key).getInt() % count))));
+        return GraphTopology.deadLettersOut(ctx.pipeline(), b.get(name + "-dedupe-verdict-events"), name + "-dedupe-");
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.processor.Routed;
 import dev.sluice.processor.state.WriteBackStore;
+import dev.sluice.wire.Accepted;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -80,8 +81,80 @@ class DedupeTest {
             d.process(new Record<>(id.getBytes(StandardCharsets.UTF_8), event, T0));
         }
         return context.forwarded().stream()
+                .filter(f -> f.record().value().target() == Routed.Target.NEXT)
                 .map(f -> ((dev.sluice.processor.ParsedEvent) f.record().value().value()).id())
                 .toList();
+    }
+
+    /** Processes {@code values} as the records at {@code offset}, {@code offset + 1}, ... of a partition. */
+    void read(Dedupe d, int partition, long offset, String... values) {
+        for (String v : values) {
+            context.setRecordMetadata("shop.sales", partition, offset++);
+            d.process(new Record<>(null, v.getBytes(StandardCharsets.UTF_8), T0));
+        }
+    }
+
+    static String event(String id) {
+        return "{\"id\":\"" + id + "\",\"t\":" + T0 + "}";
+    }
+
+    /** The verdicts forwarded so far, decoded. */
+    List<Accepted> verdicts() {
+        return context.forwarded().stream()
+                .filter(f -> f.record().value().target() == Routed.Target.ACCEPTED)
+                .map(f -> Accepted.decode(f.record().value().bytes()))
+                .toList();
+    }
+
+    static String describe(Accepted a) {
+        return a.partition() + ":[" + a.from() + "," + a.to() + ") dropped " + java.util.Arrays.toString(a.dropped());
+    }
+
+    @Test
+    void eachCommitSendsTheVerdictOnTheOffsetsItJudged() {
+        Dedupe d = start();
+        context.resetForwards();
+        read(d, 2, 10, event("a"), event("b"), event("a"), event("c"), "not json", event("d"), event("b"), event("c"));
+        assertThat(verdicts()).as("nothing before the commit").isEmpty();
+        commit();
+        assertThat(verdicts())
+                .extracting(DedupeTest::describe)
+                .as("the duplicate at 12, the unreadable record at 14, and the run of duplicates at 16-17")
+                .containsExactly("2:[10,18) dropped [12, 1, 14, 1, 16, 2]");
+        assertThat(context.forwarded().stream()
+                        .filter(f -> f.record().value().target() == Routed.Target.ACCEPTED)
+                        .map(f -> java.nio.ByteBuffer.wrap(f.record().key()).getInt()))
+                .as("keyed by the partition it judged, which its partitioner writes it to")
+                .containsExactly(2);
+        context.resetForwards();
+        commit();
+        assertThat(verdicts()).as("a commit with nothing judged sends none").isEmpty();
+        read(d, 2, 18, event("e"));
+        commit();
+        assertThat(verdicts()).extracting(DedupeTest::describe).containsExactly("2:[18,19) dropped []");
+    }
+
+    @Test
+    void aRunOfDuplicatesTooLongForOneVerdictIsSentInSeveral() {
+        Dedupe d = start();
+        read(d, 0, 0, event("a"));
+        context.resetForwards();
+        // every other record a duplicate: one dropped range each
+        long offset = 1;
+        for (int i = 0; i < Accepted.MAX_RANGES; i++) {
+            read(d, 0, offset++, event("a"));
+            read(d, 0, offset++, event("n" + i));
+        }
+        List<Accepted> early = verdicts();
+        assertThat(early).extracting(DedupeTest::describe).hasSize(1);
+        assertThat(early.get(0).from()).isZero();
+        assertThat(early.get(0).to()).isEqualTo(2L * Accepted.MAX_RANGES);
+        assertThat(early.get(0).dropped()).hasSize(2 * Accepted.MAX_RANGES);
+        context.resetForwards();
+        commit();
+        assertThat(verdicts())
+                .extracting(DedupeTest::describe)
+                .containsExactly("0:[" + 2L * Accepted.MAX_RANGES + "," + offset + ") dropped []");
     }
 
     /** Kafka Streams prepares a commit: the pending ids become a batch, written back to the logged store. */

@@ -50,6 +50,7 @@ class GraphTopologyNamesTest {
         assertThat(written)
                 .containsExactly(
                         "ecommerce.dlq",
+                        "ecommerce.orders.accepted",
                         "ecommerce.orders.late",
                         "ecommerce.view.gmv_by_country",
                         "gmv_by_country-partials-repartition");

@@ -122,7 +122,7 @@ class PoisonRoutingTest {
     }
 
     @Test
-    void aStreamNoViewReadsGetsNoSubTopology() throws Exception {
+    void aStreamNoViewReadsAndNoSinkStoresGetsNoSubTopology() throws Exception {
         var sales = SalesTopology.sales(Duration.ofHours(1));
         var idle = new dev.sluice.pipeline.StreamDef(
                 "idle",
@@ -140,11 +140,25 @@ class PoisonRoutingTest {
                 Map.of("sales", sales, "idle", idle),
                 Map.of(),
                 Map.of("v", view(new LinkedHashMap<>())),
-                Map.of());
+                Map.of(
+                        "store",
+                        new dev.sluice.pipeline.SinkDef.DuckDb("store", null, java.util.List.of("sales", "v"))));
         StreamsBuilder b = new StreamsBuilder();
         GraphTopology.addTo(b, p);
         String described = b.build().describe().toString();
         assertThat(described).contains("shop.sales").contains("sales-dedupe");
         assertThat(described).doesNotContain("shop.idle").doesNotContain("idle-dedupe");
+
+        // stored raw by the default DuckDB sink, it is deduplicated: the sink stores what its verdicts accept
+        Pipeline stored = new Pipeline(
+                "shop",
+                Path.of("p.yaml"),
+                Map.of("sales", sales, "idle", idle),
+                Map.of(),
+                Map.of("v", view(new LinkedHashMap<>())),
+                Map.of());
+        StreamsBuilder all = new StreamsBuilder();
+        GraphTopology.addTo(all, stored);
+        assertThat(all.build().describe().toString()).contains("idle-dedupe").contains("shop.idle.accepted");
     }
 }

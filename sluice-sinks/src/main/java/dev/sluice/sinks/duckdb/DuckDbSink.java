@@ -8,6 +8,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.StreamDef;
 import dev.sluice.pipeline.ViewDef;
+import dev.sluice.sinks.AcceptedGate;
 import dev.sluice.sinks.SinkBatch;
 import dev.sluice.sinks.SinkConsumer;
 import dev.sluice.sinks.SinkWriter;
@@ -42,12 +43,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each batch becomes one DuckDB transaction holding the batch's rows and the next offset of every partition it
  * read; on start the loop seeks to the offsets stored in the database. So a crash at any moment either keeps a
- * whole batch and its offsets or neither, and a redelivered record is never applied twice. On top of that every
- * write is idempotent on its own: raw rows are inserted only when their id is new, a view row is replaced only by
- * a higher version, and a late event is merged into its row only once (tracked in {@code _sluice_late}).
+ * whole batch and its offsets or neither, and a redelivered record is never applied twice. View writes are
+ * idempotent on their own as well: a view row is replaced only by a higher version, and a late event is merged
+ * into its row only once (tracked in {@code _sluice_late}).
+ *
+ * <p>Raw events are the records of the stream topic that the processor accepted: the sink reads the stream's
+ * accepted-records topic beside it and stores what its verdicts let through ({@link AcceptedGate}), so the raw
+ * table drops exactly the duplicates the views dropped, and needs no key index (one on the event id costs more
+ * with every row stored, and must fit in memory whole).
  *
  * <p>Rows are appended in bulk to a staging table with DuckDB's appender (a temporary table of the sink's
- * connection), then moved with one {@code INSERT … ON CONFLICT} statement per table.
+ * connection), then moved with one {@code INSERT} statement per table.
  */
 public final class DuckDbSink implements SinkWriter {
     private static final Logger LOG = LoggerFactory.getLogger(DuckDbSink.class);
@@ -61,6 +67,7 @@ public final class DuckDbSink implements SinkWriter {
     private final Map<String, ViewDef> viewTopics = new HashMap<>();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final ComponentMetrics metrics;
+    private final AcceptedGate gate;
     private Connection conn;
 
     public DuckDbSink(Pipeline pipeline, SinkDef.DuckDb sink, DuckDbStore store, Clock clock) {
@@ -84,6 +91,11 @@ public final class DuckDbSink implements SinkWriter {
                 viewTopics.put(pipeline.viewTopic(v.name()), v);
             }
         }
+        Map<String, String> accepted = new HashMap<>();
+        rawTopics
+                .values()
+                .forEach(st -> accepted.put(pipeline.streamTopic(st.name()), pipeline.acceptedTopic(st.name())));
+        gate = new AcceptedGate(accepted);
     }
 
     /** Rows written so far (raw and view), for metrics and tests. */
@@ -104,14 +116,21 @@ public final class DuckDbSink implements SinkWriter {
     @Override
     public List<String> topics() {
         List<String> out = new ArrayList<>(rawTopics.keySet());
+        out.addAll(gate.acceptedTopics());
         out.addAll(viewTopics.keySet());
         return out;
+    }
+
+    @Override
+    public java.util.Collection<TopicPartition> paused() {
+        return gate.full();
     }
 
     /** A fresh connection (a failed one may be unusable), and the offsets DuckDB committed. */
     @Override
     public Map<TopicPartition, Long> open(List<TopicPartition> partitions) throws SQLException {
         close();
+        gate.clear();
         conn = connectForWrites();
         Map<TopicPartition, Long> stored = new HashMap<>();
         try (Statement s = conn.createStatement();
@@ -187,14 +206,13 @@ public final class DuckDbSink implements SinkWriter {
     }
 
     private void write(Connection conn, SinkBatch batch) throws SQLException {
-        Map<StreamDef, Map<String, Raw>> raw = new LinkedHashMap<>();
+        Map<StreamDef, List<Raw>> raw = new LinkedHashMap<>();
         Map<String, Row> rows = new LinkedHashMap<>(); // view|window|group -> latest row
         Set<String> lateSeen = new HashSet<>();
         List<Object[]> lateApplied = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
-            StreamDef st = rawTopics.get(r.topic());
-            if (st != null) {
-                addRaw(raw, st, r);
+            if (gate.handles(r.topic())) {
+                gate.add(r);
                 continue;
             }
             ViewDef v = viewTopics.get(r.topic());
@@ -225,9 +243,16 @@ public final class DuckDbSink implements SinkWriter {
                 lateApplied.add(new Object[] {v.name(), vr.eventId(), DuckDbStore.ts(vr.windowStart()), vr.groupKey()});
             }
         }
+        AcceptedGate.Released accepted = gate.release();
+        for (ConsumerRecord<byte[], byte[]> r : accepted.records()) {
+            addRaw(raw, rawTopics.get(r.topic()), r);
+        }
+        Map<TopicPartition, Long> nextOffsets = new HashMap<>(batch.nextOffsets());
+        nextOffsets.keySet().removeIf(tp -> gate.handles(tp.topic())); // only up to the last verdict applied
+        nextOffsets.putAll(accepted.nextOffsets());
         try {
-            for (Map.Entry<StreamDef, Map<String, Raw>> e : raw.entrySet()) {
-                writeRaw(conn, e.getKey(), e.getValue().values());
+            for (Map.Entry<StreamDef, List<Raw>> e : raw.entrySet()) {
+                writeRaw(conn, e.getKey(), e.getValue());
             }
             Map<ViewDef, List<Row>> byView = rows.values().stream()
                     .collect(Collectors.groupingBy(Row::view, LinkedHashMap::new, Collectors.toList()));
@@ -248,7 +273,7 @@ public final class DuckDbSink implements SinkWriter {
             }
             try (PreparedStatement ps = conn.prepareStatement(
                     "INSERT INTO _sluice_offsets VALUES (?, ?, ?) ON CONFLICT (topic, part) DO UPDATE SET next_offset = excluded.next_offset")) {
-                for (Map.Entry<TopicPartition, Long> e : batch.nextOffsets().entrySet()) {
+                for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
                     ps.setString(1, e.getKey().topic());
                     ps.setInt(2, e.getKey().partition());
                     ps.setLong(3, e.getValue());
@@ -261,7 +286,7 @@ public final class DuckDbSink implements SinkWriter {
             conn.rollback();
             throw e;
         }
-        long written = raw.values().stream().mapToLong(Map::size).sum() + rows.size();
+        long written = raw.values().stream().mapToLong(List::size).sum() + rows.size();
         rowsWritten.addAndGet(written);
         metrics.emitted(written);
     }
@@ -269,7 +294,7 @@ public final class DuckDbSink implements SinkWriter {
     /** A raw event as it will be written, with its event time (epoch ms). */
     private record Raw(JsonNode event, long time) {}
 
-    private void addRaw(Map<StreamDef, Map<String, Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
+    private void addRaw(Map<StreamDef, List<Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
         try {
             JsonNode e = JSON.readTree(r.value());
             JsonNode id = e.get(st.idField());
@@ -278,7 +303,7 @@ public final class DuckDbSink implements SinkWriter {
             // dead-letters it)
             long time = EventTime.of(e, st.timeField());
             if (id != null && !id.isNull()) {
-                raw.computeIfAbsent(st, x -> new LinkedHashMap<>()).putIfAbsent(id.asText(), new Raw(e, time));
+                raw.computeIfAbsent(st, x -> new ArrayList<>()).add(new Raw(e, time));
             }
         } catch (Exception ex) {
             LOG.warn("skipping unreadable raw event {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.toString());
@@ -339,7 +364,9 @@ public final class DuckDbSink implements SinkWriter {
             app.flush();
         }
         try (Statement s = conn.createStatement()) {
-            s.execute("INSERT OR IGNORE INTO " + Columns.quote(st.name()) + " SELECT * FROM " + stage(st.name()));
+            // a raw table made before the accepted-records verdicts has a key on the id: keep honouring it
+            s.execute((store.rawKeyed(st.name()) ? "INSERT OR IGNORE INTO " : "INSERT INTO ") + Columns.quote(st.name())
+                    + " SELECT * FROM " + stage(st.name()));
             s.execute("DELETE FROM " + stage(st.name()));
         }
     }

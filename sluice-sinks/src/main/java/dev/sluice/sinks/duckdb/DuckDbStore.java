@@ -27,7 +27,7 @@ import org.duckdb.DuckDBConnection;
  * The embedded DuckDB database of a pipeline: owns the file, creates the tables, and answers
  * queries. Writes go through {@link DuckDbSink}, on a connection of its own.
  *
- * <p>Tables: one per stream (raw events, primary key the event id), one per view (primary key
+ * <p>Tables: one per stream (raw events: those the processor accepted, so without a key index), one per view (primary key
  * window start and group, with the row's version and mergeable state), and two bookkeeping tables:
  * {@code _sluice_offsets} (the next Kafka offset per topic partition, committed in the same
  * transaction as the rows it produced) and {@code _sluice_late} (late events already merged into a
@@ -37,6 +37,7 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
     private final Pipeline pipeline;
     private final Path file;
     private final DuckDBConnection root;
+    private final java.util.Set<String> rawKeyed = new java.util.HashSet<>();
 
     private DuckDbStore(Pipeline pipeline, Path file, DuckDBConnection root) {
         this.pipeline = pipeline;
@@ -50,10 +51,9 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
      * DuckDB's own defaults are 80 % of the machine's memory and one thread per core: right for a database that has
      * the machine to itself, not for one sharing a process with a broker and a processor.
      *
-     * <p>The default limit is 1 GB, not less, because of the raw tables' primary keys: DuckDB holds a table's whole
-     * key index (an ART, 100–130 bytes per row for UUID ids) in memory when it checkpoints, and a commit whose
-     * checkpoint cannot pin it fails ("failed to pin block"), so the sink would stop. 1 GB carries roughly 8 million
-     * raw rows. The limit is a ceiling, not a reservation: DuckDB takes memory up to it as it needs.
+     * <p>The default limit is 1 GB. The limit is a ceiling, not a reservation: DuckDB takes memory up to it as it
+     * needs. Raw tables have no key index (which DuckDB would hold whole in memory, 100–130 bytes per row), so what
+     * grows with the rows stored is only the views' key index, one entry per row of a view.
      */
     public record Settings(long memoryLimitBytes, int threads) {
         public static final long DEFAULT_MEMORY_LIMIT_BYTES = 1024L * 1024 * 1024;
@@ -125,6 +125,11 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
         }
     }
 
+    /** Whether a stream's raw table has a key on the event id (made by an earlier Sluice; new ones have none). */
+    public boolean rawKeyed(String stream) {
+        return rawKeyed.contains(stream);
+    }
+
     /** A new connection to the same database, for one thread's use. */
     public Connection connect() throws SQLException {
         return root.duplicate();
@@ -139,10 +144,18 @@ public final class DuckDbStore implements dev.sluice.sinks.ViewStore, AutoClosea
                             + "_group_key VARCHAR, PRIMARY KEY (view, event_id, window_start, _group_key))");
             for (StreamDef st : pipeline.streams().values()) {
                 String cols = Columns.raw(st).stream()
-                        .map(c -> Columns.quote(c.name()) + " " + c.type()
-                                + (c.name().equals(st.idField()) ? " PRIMARY KEY" : ""))
+                        .map(c -> Columns.quote(c.name()) + " " + c.type())
                         .collect(Collectors.joining(", "));
                 s.execute("CREATE TABLE IF NOT EXISTS " + Columns.quote(st.name()) + " (" + cols + ")");
+                try (java.sql.PreparedStatement ps = root.prepareStatement("SELECT count(*) FROM duckdb_constraints() "
+                        + "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'")) {
+                    ps.setString(1, st.name());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getLong(1) > 0) {
+                            rawKeyed.add(st.name()); // made by a Sluice before the accepted-records verdicts
+                        }
+                    }
+                }
                 // the sink stages rows in temporary tables now; these are what earlier versions left in the file
                 s.execute("DROP TABLE IF EXISTS " + Columns.quote("_stage_" + st.name()));
             }
