@@ -20,7 +20,11 @@ public final class EventTime {
      * @throws IllegalArgumentException naming the field when it is absent or not a time
      */
     public static long of(JsonNode event, String field) {
-        JsonNode v = event.get(field);
+        return ofValue(event.get(field), field);
+    }
+
+    /** The epoch milliseconds of {@code v}, the value of the time field {@code field} (null when absent). */
+    public static long ofValue(JsonNode v, String field) {
         if (v == null || v.isNull()) {
             throw new IllegalArgumentException("time field '" + field + "' is missing");
         }

@@ -1,5 +1,7 @@
 package dev.sluice.sinks.duckdb;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.kafka.metrics.ComponentMetrics;
@@ -206,7 +208,7 @@ public final class DuckDbSink implements SinkWriter {
     }
 
     private void write(Connection conn, SinkBatch batch) throws SQLException {
-        Map<StreamDef, List<Raw>> raw = new LinkedHashMap<>();
+        Map<String, List<Raw>> raw = new LinkedHashMap<>(); // by stream name
         Map<String, Row> rows = new LinkedHashMap<>(); // view|window|group -> latest row
         Set<String> lateSeen = new HashSet<>();
         List<Object[]> lateApplied = new ArrayList<>();
@@ -251,8 +253,8 @@ public final class DuckDbSink implements SinkWriter {
         nextOffsets.keySet().removeIf(tp -> gate.handles(tp.topic())); // only up to the last verdict applied
         nextOffsets.putAll(accepted.nextOffsets());
         try {
-            for (Map.Entry<StreamDef, List<Raw>> e : raw.entrySet()) {
-                writeRaw(conn, e.getKey(), e.getValue());
+            for (Map.Entry<String, List<Raw>> e : raw.entrySet()) {
+                writeRaw(conn, pipeline.stream(e.getKey()), e.getValue());
             }
             Map<ViewDef, List<Row>> byView = rows.values().stream()
                     .collect(Collectors.groupingBy(Row::view, LinkedHashMap::new, Collectors.toList()));
@@ -291,19 +293,55 @@ public final class DuckDbSink implements SinkWriter {
         metrics.emitted(written);
     }
 
-    /** A raw event as it will be written, with its event time (epoch ms). */
-    private record Raw(JsonNode event, long time) {}
+    /** A raw event as it will be written: the value of each raw column (null when absent), and its event time. */
+    private record Raw(JsonNode[] values, long time) {}
 
-    private void addRaw(Map<StreamDef, List<Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
-        try {
-            JsonNode e = JSON.readTree(r.value());
-            JsonNode id = e.get(st.idField());
+    /** A stream's raw columns, by name, with their position. */
+    private final Map<String, Map<String, Integer>> rawColumns = new HashMap<>();
+
+    /**
+     * Reads the event's raw columns with Jackson's streaming parser: only the columns' values become nodes (no tree
+     * of the whole event, no map of its fields), then each is converted as a tree's value would be.
+     */
+    private void addRaw(Map<String, List<Raw>> raw, StreamDef st, ConsumerRecord<byte[], byte[]> r) {
+        Map<String, Integer> index = rawColumns.computeIfAbsent(st.name(), n -> {
+            Map<String, Integer> m = new HashMap<>();
+            List<Columns.Column> cols = Columns.raw(st);
+            for (int i = 0; i < cols.size(); i++) {
+                m.put(cols.get(i).name(), i);
+            }
+            return m;
+        });
+        try (JsonParser p = JSON.createParser(r.value())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            JsonNode[] values = new JsonNode[index.size()];
+            JsonNode timeValue = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                Integer i = index.get(name);
+                p.nextToken();
+                boolean isTime = name.equals(st.timeField());
+                if (i == null && !isTime) {
+                    p.skipChildren();
+                    continue;
+                }
+                JsonNode v = p.readValueAsTree();
+                if (i != null) {
+                    values[i] = v;
+                }
+                if (isTime) {
+                    timeValue = v;
+                }
+            }
             // a record written to the stream topic around the sources can lack a readable time; writeRaw would
             // fail on it, and with it every retry of the batch: skip it as unreadable (the processor
             // dead-letters it)
-            long time = EventTime.of(e, st.timeField());
+            long time = EventTime.ofValue(timeValue, st.timeField());
+            JsonNode id = values[index.get(st.idField())];
             if (id != null && !id.isNull()) {
-                raw.computeIfAbsent(st, x -> new ArrayList<>()).add(new Raw(e, time));
+                raw.computeIfAbsent(st.name(), x -> new ArrayList<>()).add(new Raw(values, time));
             }
         } catch (Exception ex) {
             LOG.warn("skipping unreadable raw event {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.toString());
@@ -342,10 +380,10 @@ public final class DuckDbSink implements SinkWriter {
         List<Columns.Column> cols = Columns.raw(st);
         try (DuckDBAppender app = appender(conn, st.name())) {
             for (Raw raw : events) {
-                JsonNode e = raw.event();
                 app.beginRow();
-                for (Columns.Column c : cols) {
-                    JsonNode v = e.get(c.name());
+                for (int i = 0; i < cols.size(); i++) {
+                    Columns.Column c = cols.get(i);
+                    JsonNode v = raw.values()[i];
                     if (v == null || v.isNull()) {
                         app.appendNull();
                     } else if (c.name().equals(st.timeField())) {
