@@ -13,7 +13,6 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -72,14 +71,5 @@ public final class GraphTopology {
     static void write(KStream<byte[], Routed> s, String name, String topic) {
         s.mapValues(Routed::bytes, Named.as(name + "-bytes"))
                 .to(topic, Produced.with(BYTES, BYTES).withName(name + "-sink"));
-    }
-
-    /** Sends DLQ-tagged records to the dead-letter topic and returns the rest. */
-    static KStream<byte[], Routed> deadLettersOut(Pipeline pipeline, KStream<byte[], Routed> s, String prefix) {
-        Map<String, KStream<byte[], Routed>> b = s.split(Named.as(prefix))
-                .branch((k, v) -> v.target() == Routed.Target.DLQ, Branched.as("dlq"))
-                .defaultBranch(Branched.as("ok"));
-        write(b.get(prefix + "dlq"), prefix + "dlq", pipeline.dlqTopic());
-        return b.get(prefix + "ok");
     }
 }

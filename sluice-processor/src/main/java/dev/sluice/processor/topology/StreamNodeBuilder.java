@@ -38,10 +38,12 @@ final class StreamNodeBuilder {
                         stores.batches(),
                         stores.index(),
                         stores.indexed());
-        Map<String, KStream<byte[], Routed>> b = deduped.split(Named.as(name + "-dedupe-verdict-"))
+        String prefix = name + "-dedupe-";
+        Map<String, KStream<byte[], Routed>> b = deduped.split(Named.as(prefix))
                 .branch((k, v) -> v.target() == Routed.Target.ACCEPTED, Branched.as("accepted"))
-                .defaultBranch(Branched.as("events"));
-        b.get(name + "-dedupe-verdict-accepted")
+                .branch((k, v) -> v.target() == Routed.Target.DLQ, Branched.as("dlq"))
+                .defaultBranch(Branched.as("ok"));
+        b.get(prefix + "accepted")
                 .mapValues(Routed::bytes, Named.as(name + "-accepted-bytes"))
                 .to(
                         ctx.pipeline().acceptedTopic(name),
@@ -49,6 +51,8 @@ final class StreamNodeBuilder {
                                 .withName(name + "-accepted-sink")
                                 .withStreamPartitioner((topic, key, value, count) ->
                                         Optional.of(Set.of(ByteBuffer.wrap(key).getInt() % count))));
-        return GraphTopology.deadLettersOut(ctx.pipeline(), b.get(name + "-dedupe-verdict-events"), name + "-dedupe-");
+        GraphTopology.write(
+                b.get(prefix + "dlq"), prefix + "dlq", ctx.pipeline().dlqTopic());
+        return b.get(prefix + "ok");
     }
 }
