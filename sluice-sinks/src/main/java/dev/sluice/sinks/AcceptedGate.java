@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class AcceptedGate {
     private static final Logger LOG = LoggerFactory.getLogger(AcceptedGate.class);
 
-    /** Records held per stream partition before the sink stops reading it (about 60 MB of 300-byte events). */
-    public static final int MAX_HELD_RECORDS = 200_000;
+    /** Records held per stream partition before the sink stops reading it (about 20 MB of 300-byte events): 3 commits of a partition at 50,000 events/s. */
+    public static final int MAX_HELD_RECORDS = 50_000;
 
     private final Map<String, String> acceptedTopicOf; // stream topic -> accepted-records topic
     private final Map<String, String> streamTopicOf; // accepted-records topic -> stream topic
