@@ -24,11 +24,12 @@ import org.slf4j.LoggerFactory;
  * its dropped ranges are released, in offset order, and the partition's next offsets become {@code to} (stream)
  * and the verdict's offset + 1 (accepted-records topic): what the store keeps with the rows, so a restart reads
  * both from a verdict's boundary. A record before the first verdict's {@code from} was never judged by the
- * processor (it started later) and is not stored. While the processor is behind, records wait here; a partition
+ * processor (it started later) and is not stored; a verdict on records the store holds already (the processor
+ * judged them again after its state was reset) is passed over. While the processor is behind, records wait here; a partition
  * holding more than {@link #MAX_HELD_RECORDS} is reported {@link #full}, and the sink's loop stops reading it.
  *
- * <p>One thread uses it, the sink's. {@link #clear} forgets everything: the loop reads again from the stored
- * offsets.
+ * <p>One thread uses it, the sink's. {@link #open} forgets everything held, whenever the sink (re)opens: the loop
+ * reads again from the stored offsets.
  */
 public final class AcceptedGate {
     private static final Logger LOG = LoggerFactory.getLogger(AcceptedGate.class);
@@ -44,6 +45,8 @@ public final class AcceptedGate {
         final ArrayDeque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
         final ArrayDeque<Verdict> verdicts = new ArrayDeque<>();
         long readTo = -1;
+        /** Records before this offset are in the store already (the offset the store held at the start). */
+        long storedTo = -1;
     }
 
     private record Verdict(Accepted accepted, long offset) {}
@@ -96,10 +99,14 @@ public final class AcceptedGate {
             TopicPartition tp = e.getKey();
             Partition p = e.getValue();
             while (!p.verdicts.isEmpty()
-                    && p.readTo >= p.verdicts.peek().accepted().to()) {
+                    && (p.readTo >= p.verdicts.peek().accepted().to()
+                            || p.storedTo >= p.verdicts.peek().accepted().to())) {
                 Verdict v = p.verdicts.poll();
-                apply(p, v.accepted(), out);
-                next.put(tp, v.accepted().to());
+                if (v.accepted().to() > p.storedTo) {
+                    apply(p, v.accepted(), out);
+                } // else a verdict on records stored already (the processor judged them again): nothing to store
+                p.storedTo = Math.max(p.storedTo, v.accepted().to()); // never behind what the store holds
+                next.put(tp, p.storedTo);
                 next.put(new TopicPartition(acceptedTopicOf.get(tp.topic()), tp.partition()), v.offset() + 1);
             }
         }
@@ -142,6 +149,20 @@ public final class AcceptedGate {
     /** Forgets everything held: the sink reads again from the offsets its store holds. */
     public void clear() {
         partitions.clear();
+    }
+
+    /**
+     * Forgets everything held and notes where the store is: {@code stored} holds the next offset the store has
+     * for each partition it has one for. A verdict on records before a stream partition's stored offset (the
+     * processor judged them again, after its state was reset) is passed over instead of waited for.
+     */
+    public void open(Map<TopicPartition, Long> stored) {
+        partitions.clear();
+        stored.forEach((tp, next) -> {
+            if (acceptedTopicOf.containsKey(tp.topic())) {
+                partition(tp).storedTo = next;
+            }
+        });
     }
 
     private Partition partition(TopicPartition tp) {

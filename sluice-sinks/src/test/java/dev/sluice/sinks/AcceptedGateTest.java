@@ -106,6 +106,26 @@ class AcceptedGateTest {
     }
 
     @Test
+    void aVerdictOnRecordsStoredAlreadyIsPassedOverNotWaitedFor() {
+        // the store holds partition 0 up to offset 10; the processor, its state reset, judges 0-10 again
+        gate.open(Map.of(new TopicPartition(STREAM, 0), 10L, new TopicPartition(ACCEPTED, 0), 3L));
+        gate.add(verdict(3, 0, 0, 6));
+        AcceptedGate.Released passed = gate.release();
+        assertThat(stored(passed)).isEmpty();
+        assertThat(passed.nextOffsets())
+                .as("the stream's offset never goes back")
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(new TopicPartition(STREAM, 0), 10L, new TopicPartition(ACCEPTED, 0), 4L));
+        gate.add(verdict(4, 0, 6, 12, 10, 1));
+        read(0, 10, 12);
+        AcceptedGate.Released r = gate.release();
+        assertThat(stored(r)).as("only what the store lacks").containsExactly("0@11");
+        assertThat(r.nextOffsets())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(new TopicPartition(STREAM, 0), 12L, new TopicPartition(ACCEPTED, 0), 5L));
+    }
+
+    @Test
     void clearForgetsWhatWasHeld() {
         read(0, 0, 3);
         gate.add(verdict(0, 0, 0, 5));

@@ -132,7 +132,6 @@ public final class DuckDbSink implements SinkWriter {
     @Override
     public Map<TopicPartition, Long> open(List<TopicPartition> partitions) throws SQLException {
         close();
-        gate.clear();
         conn = connectForWrites();
         Map<TopicPartition, Long> stored = new HashMap<>();
         try (Statement s = conn.createStatement();
@@ -142,6 +141,7 @@ public final class DuckDbSink implements SinkWriter {
             }
         }
         conn.commit();
+        gate.open(stored);
         return stored;
     }
 
