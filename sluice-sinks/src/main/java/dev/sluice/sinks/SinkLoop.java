@@ -162,9 +162,22 @@ public final class SinkLoop implements Runnable, AutoCloseable {
             return;
         }
         failures.succeeded();
-        metrics.received(batch.size(), batch.valueBytes());
+        countReceived(batch);
         positions.commitPositions(c);
         pauseAsAsked(c);
+    }
+
+    /** Counts a written batch's events as received: its records, less those of the writer's bookkeeping topics. */
+    private void countReceived(SinkBatch batch) {
+        long n = 0;
+        long bytes = 0;
+        for (ConsumerRecord<byte[], byte[]> r : batch.records()) {
+            if (!writer.bookkeeping(r.topic())) {
+                n++;
+                bytes += r.value() == null ? 0 : r.value().length;
+            }
+        }
+        metrics.received(n, bytes);
     }
 
     /** Pauses the partitions the writer asks to, resumes the others. */
@@ -182,7 +195,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         SinkBatch batch = SinkBatch.of(records);
         try {
             writer.write(batch);
-            metrics.received(batch.size(), batch.valueBytes());
+            countReceived(batch);
         } catch (Exception e) {
             LOG.info(
                     "{}: the last {} records read were not written ({}); the next start reads them again",

@@ -37,6 +37,14 @@ public interface SinkWriter {
     void write(SinkBatch batch) throws Exception;
 
     /**
+     * Whether the topic carries the sink's bookkeeping, not events (the DuckDB sink's accepted-records topics):
+     * its records are not counted as received.
+     */
+    default boolean bookkeeping(String topic) {
+        return false;
+    }
+
+    /**
      * Partitions the loop should stop reading for now (the writer holds too much of them, waiting for something
      * else it reads); asked after every open and write, the others are read again.
      */

@@ -124,6 +124,11 @@ public final class DuckDbSink implements SinkWriter {
     }
 
     @Override
+    public boolean bookkeeping(String topic) {
+        return gate.acceptedTopics().contains(topic);
+    }
+
+    @Override
     public java.util.Collection<TopicPartition> paused() {
         return gate.full();
     }
