@@ -141,6 +141,17 @@ public final class AcceptedGate {
                 .collect(Collectors.toSet());
     }
 
+    /** Per stream partition holding records, the offset of the first one. */
+    public Map<TopicPartition, Long> heldFrom() {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        partitions.forEach((tp, p) -> {
+            if (!p.held.isEmpty()) {
+                out.put(tp, p.held.peek().offset());
+            }
+        });
+        return out;
+    }
+
     /** Records held, over all partitions. */
     public long held() {
         return partitions.values().stream().mapToLong(p -> p.held.size()).sum();

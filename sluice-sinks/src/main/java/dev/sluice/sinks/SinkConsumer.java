@@ -25,9 +25,17 @@ public final class SinkConsumer {
      * {@code kafka_consumergroup_lag} like any group's.
      */
     public void commitPositions(KafkaConsumer<byte[], byte[]> c) {
+        commitPositions(c, Map.of());
+    }
+
+    /**
+     * As {@link #commitPositions(KafkaConsumer)}, but a partition is committed no further than the first offset
+     * the writer still holds unwritten ({@code heldFrom}), so its lag counts what is held.
+     */
+    public void commitPositions(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> heldFrom) {
         Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
         for (TopicPartition tp : c.assignment()) {
-            long p = c.position(tp);
+            long p = Math.min(c.position(tp), heldFrom.getOrDefault(tp, Long.MAX_VALUE));
             if (!Long.valueOf(p).equals(committed.get(tp))) {
                 positions.put(tp, new OffsetAndMetadata(p));
                 committed.put(tp, p);

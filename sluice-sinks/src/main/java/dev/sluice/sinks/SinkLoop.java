@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *       sink waits for the processor's verdicts before it stores raw events) names the partitions it holds too
  *       much of ({@link SinkWriter#paused}); the loop stops reading them until the writer lets them go.
  *   <li><b>Monitoring.</b> Whenever everything read is written, the positions are committed to the sink's Kafka
- *       group ({@link SinkConsumer#commitPositions}), so its lag shows like any group's; every written batch counts
- *       its records as received.
+ *       group ({@link SinkConsumer#commitPositions}), no further than what the writer still holds ({@link
+ *       SinkWriter#heldFrom}), so its lag shows like any group's; every written batch counts its records as
+ *       received, less those of the writer's bookkeeping topics.
  *   <li><b>Closing.</b> {@link #close} stops the polling, writes what was already read, and waits for it.
  * </ul>
  */
@@ -120,7 +121,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
                     break;
                 }
                 if (batch.isEmpty()) {
-                    positions.commitPositions(c); // past transaction markers; everything read is written
+                    positions.commitPositions(
+                            c, writer.heldFrom()); // past transaction markers; everything read is written
                     continue;
                 }
                 if (firstAt == 0) {
@@ -163,7 +165,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         }
         failures.succeeded();
         countReceived(batch);
-        positions.commitPositions(c);
+        positions.commitPositions(c, writer.heldFrom());
         pauseAsAsked(c);
     }
 
@@ -244,7 +246,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
                 }
                 opened = true;
                 pauseAsAsked(c);
-                positions.commitPositions(c); // the group shows its position (and lag) from the start
+                positions.commitPositions(
+                        c, writer.heldFrom()); // the group shows its position (and lag) from the start
                 return;
             } catch (InterruptedException e) {
                 throw e;

@@ -45,6 +45,14 @@ public interface SinkWriter {
     }
 
     /**
+     * Per partition, the first offset the writer has read but holds unwritten (waiting for something else it reads);
+     * the sink's monitoring group is committed no further, so its lag shows them.
+     */
+    default Map<TopicPartition, Long> heldFrom() {
+        return Map.of();
+    }
+
+    /**
      * Partitions the loop should stop reading for now (the writer holds too much of them, waiting for something
      * else it reads); asked after every open and write, the others are read again.
      */

@@ -49,8 +49,10 @@ class AcceptedGateTest {
                 .containsExactlyInAnyOrderEntriesOf(
                         Map.of(new TopicPartition(STREAM, 1), 5L, new TopicPartition(ACCEPTED, 1), 1L));
         assertThat(gate.held()).as("5-7 wait for their verdict").isEqualTo(3);
+        assertThat(gate.heldFrom()).containsExactlyEntriesOf(Map.of(new TopicPartition(STREAM, 1), 5L));
         gate.add(verdict(1, 1, 5, 8));
         assertThat(stored(gate.release())).containsExactly("1@5", "1@6", "1@7");
+        assertThat(gate.heldFrom()).isEmpty();
     }
 
     @Test

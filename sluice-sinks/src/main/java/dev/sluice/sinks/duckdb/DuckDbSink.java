@@ -129,6 +129,11 @@ public final class DuckDbSink implements SinkWriter {
     }
 
     @Override
+    public Map<TopicPartition, Long> heldFrom() {
+        return gate.heldFrom();
+    }
+
+    @Override
     public java.util.Collection<TopicPartition> paused() {
         return gate.full();
     }
