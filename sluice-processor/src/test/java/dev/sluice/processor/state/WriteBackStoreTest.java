@@ -179,6 +179,7 @@ class WriteBackStoreTest {
         s.close();
         assertThat(calls).containsExactly("commit", "flush", "close");
         assertThat(inner.isOpen()).isFalse();
+        assertThat(s.isOpen()).isFalse();
     }
 
     @Test
@@ -312,6 +313,9 @@ class WriteBackStoreTest {
         WriteBackStore<Counter> built = unlogged.build();
         assertThat(built.name()).isEqualTo("rows");
         assertThat(built.persistent()).as("RocksDB").isTrue();
+        assertThat(built.managesOffsets())
+                .as("RocksDB keeps its changelog offsets itself: Kafka Streams must be told so")
+                .isTrue();
         assertThat(WriteBackStore.behind(built)).isSameAs(built);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> WriteBackStore.behind(inner))
                 .isInstanceOf(IllegalArgumentException.class)
