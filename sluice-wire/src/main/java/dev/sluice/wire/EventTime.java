@@ -23,6 +23,42 @@ public final class EventTime {
         return ofValue(event.get(field), field);
     }
 
+    /**
+     * The epoch milliseconds of {@code v}, a JSON value as Java ({@code Expressions.valueOf}: text, {@link Long}
+     * for an integer, {@link Double}, ...), the value of the time field {@code field} (null when absent); as
+     * {@link #ofValue}, with its errors, except that an integer beyond a long, already a double, is not epoch ms.
+     */
+    public static long ofJava(Object v, String field) {
+        if (v == null) {
+            throw new IllegalArgumentException("time field '" + field + "' is missing");
+        }
+        if (v instanceof Long l) {
+            if (l < MIN_EPOCH_MS || l > MAX_EPOCH_MS) {
+                throw new IllegalArgumentException("time field '" + field + "' is out of range: epoch ms " + l
+                        + " is not between years 0000 and 9999");
+            }
+            return l;
+        }
+        if (v instanceof String s) {
+            return ofText(s, field);
+        }
+        throw new IllegalArgumentException("time field '" + field + "' is neither RFC 3339 text nor epoch ms");
+    }
+
+    private static long ofText(String text, String field) {
+        long fast = parseFast(text);
+        if (fast != Long.MIN_VALUE) {
+            return fast;
+        }
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .toInstant()
+                    .toEpochMilli();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("time field '" + field + "' is not an RFC 3339 timestamp: " + text, e);
+        }
+    }
+
     /** The epoch milliseconds of {@code v}, the value of the time field {@code field} (null when absent). */
     public static long ofValue(JsonNode v, String field) {
         if (v == null || v.isNull()) {
@@ -36,18 +72,7 @@ public final class EventTime {
             return v.longValue();
         }
         if (v.isTextual()) {
-            long fast = parseFast(v.textValue());
-            if (fast != Long.MIN_VALUE) {
-                return fast;
-            }
-            try {
-                return OffsetDateTime.parse(v.textValue(), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                        .toInstant()
-                        .toEpochMilli();
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException(
-                        "time field '" + field + "' is not an RFC 3339 timestamp: " + v.textValue(), e);
-            }
+            return ofText(v.textValue(), field);
         }
         throw new IllegalArgumentException("time field '" + field + "' is neither RFC 3339 text nor epoch ms");
     }

@@ -1,7 +1,5 @@
 package dev.sluice.processor.dedupe;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.kafka.metrics.ComponentMetrics;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.StreamDef;
@@ -11,7 +9,6 @@ import dev.sluice.processor.state.CommitWork;
 import dev.sluice.processor.state.WriteBackStore;
 import dev.sluice.wire.Accepted;
 import dev.sluice.wire.DeadLetter;
-import dev.sluice.wire.EventTime;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,8 +57,6 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * on what was a duplicate, and no store needs a key index to drop repeats.
  */
 public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Ids per batch record, and the bytes a batch may reach before it is sealed (well under a Kafka request). */
     static final int IDS_PER_BATCH = 5_000;
 
@@ -176,15 +171,7 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
         metrics.received(1, record.value() == null ? 0 : record.value().length);
         ParsedEvent event;
         try {
-            JsonNode node = JSON.readTree(record.value());
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException("not a JSON object");
-            }
-            JsonNode id = node.get(stream.idField());
-            if (id == null || id.isNull() || id.asText().isEmpty()) {
-                throw new IllegalArgumentException("id field '" + stream.idField() + "' is missing");
-            }
-            event = new ParsedEvent(id.asText(), EventTime.of(node, stream.timeField()), node, record.value());
+            event = ParsedEvent.parse(record.value(), stream.idField(), stream.timeField());
         } catch (Exception e) {
             metrics.error(ComponentMetrics.DECODE);
             metrics.discarded(ComponentMetrics.INVALID, 1);

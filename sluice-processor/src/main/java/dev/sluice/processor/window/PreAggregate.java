@@ -3,7 +3,6 @@ package dev.sluice.processor.window;
 import dev.sluice.kafka.metrics.ComponentMetrics;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Expression;
-import dev.sluice.pipeline.Expressions;
 import dev.sluice.pipeline.MeasureDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.pipeline.WindowDef;
@@ -128,7 +127,10 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
         ParsedEvent e = (ParsedEvent) record.value().value();
         metrics.received(1, e.raw().length);
         try {
-            Map<String, Object> fields = Expressions.fieldsOf(e.event());
+            Map<String, Object> fields = e.fields();
+            if (!view.derive().isEmpty()) {
+                fields = new java.util.HashMap<>(fields); // the event's fields are shared with the other views
+            }
             for (Map.Entry<String, Expression> d : view.derive().entrySet()) {
                 fields.put(d.getKey(), d.getValue().eval(fields));
             }
@@ -318,11 +320,12 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
 
     /** The event's source time for latency; the event time when the field is absent or unreadable. */
     private long sourceTime(ParsedEvent e) {
-        if (sourceTimeField == null || !e.event().hasNonNull(sourceTimeField)) {
+        Object v = sourceTimeField == null ? null : e.fields().get(sourceTimeField);
+        if (v == null) {
             return e.time();
         }
         try {
-            return EventTime.of(e.event(), sourceTimeField);
+            return EventTime.ofJava(v, sourceTimeField);
         } catch (RuntimeException ex) {
             return e.time();
         }

@@ -2,7 +2,6 @@ package dev.sluice.processor.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.kafka.metrics.PipelineMetrics;
 import dev.sluice.pipeline.Expression;
@@ -129,10 +128,7 @@ class PreAggregateTest {
     /** Processes the event as a hand-made record, not read from a topic. */
     static void process(PreAggregate p, String json) {
         try {
-            JsonNode node = JSON.readTree(json);
-            byte[] raw = json.getBytes(StandardCharsets.UTF_8);
-            ParsedEvent e =
-                    new ParsedEvent(node.get("id").asText(), node.get("t").asLong(), node, raw);
+            ParsedEvent e = ParsedEvent.parse(json.getBytes(StandardCharsets.UTF_8), "id", "t");
             p.process(new Record<>(e.id().getBytes(StandardCharsets.UTF_8), Routed.next(e), Math.max(0, e.time())));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
