@@ -86,7 +86,14 @@ public final class Accumulator {
      * @throws Unprocessable naming the measure's field when a value cannot be folded in
      */
     public void add(Map<String, ?> values) {
-        BigDecimal[] decimals = check(values);
+        add(values, check(values));
+    }
+
+    /**
+     * Folds one event in whose values {@link #check} has just accepted, with the decimals it returned (nothing
+     * changed in between): the check is not repeated.
+     */
+    public void add(Map<String, ?> values, BigDecimal[] decimals) {
         events++;
         for (int i = 0; i < measures.size(); i++) {
             MeasureDef m = measures.get(i);

@@ -176,7 +176,9 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
         long sourceMs = sourceTime(e);
         List<Partial.Entry> late = new ArrayList<>(0);
         List<Partial.Entry> fresh = new ArrayList<>(0);
-        for (long start : starts) {
+        java.math.BigDecimal[][] checked = new java.math.BigDecimal[starts.length][];
+        for (int i = 0; i < starts.length; i++) {
+            long start = starts[i];
             long end = w == null ? WindowAggregate.GLOBAL_END : start + w.size().toMillis();
             if (w != null && end + w.grace().toMillis() <= mark) {
                 Accumulator one = new Accumulator(view.measures());
@@ -190,7 +192,7 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
                 checkSize(start, end, groupKey, group, part.acc());
                 fresh.add(part);
             }
-            part.acc().check(values);
+            checked[i] = part.acc().check(values);
         }
         // every window can take the event: only now does anything change
         watermark = mark;
@@ -201,10 +203,11 @@ public final class PreAggregate implements Processor<byte[], Routed, byte[], Rou
         for (Partial.Entry f : fresh) {
             gp.onTime.put(f.start(), f);
         }
-        for (long start : starts) {
+        for (int i = 0; i < starts.length; i++) {
+            long start = starts[i];
             Partial.Entry part = gp.onTime.get(start);
-            if (part != null && late.stream().noneMatch(l -> l.start() == start)) {
-                part.acc().add(values);
+            if (part != null && checked[i] != null) {
+                part.acc().add(values, checked[i]);
                 if (sourceMs < part.minSourceMs()) {
                     gp.onTime.put(start, new Partial.Entry(false, start, part.end(), sourceMs, null, part.acc()));
                 }
