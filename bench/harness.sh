@@ -7,7 +7,7 @@
 # details in sluice-bench/target/harness/ (harness.json, harness.md, the server's and the baseline's logs). See
 # BENCHMARKS.md, "Throughput".
 #
-# Usage: bash bench/harness.sh [--smoke] [--rates 2000,4000,...] [--step-seconds 60] [--raw-events 1000000]
+# Usage: bash bench/harness.sh [--smoke] [--rates 2000,4000,...] [--step-seconds 60] [--warmup-seconds 60] [--raw-events 1000000]
 #                              [--ingest-events 300000] [--out DIR]
 # Environment: BENCH_JAVA_OPTS (the harness JVM), SLUICE_JAVA_OPTS (the Sluice server JVM), BASELINE_JAVA_OPTS (the
 # baseline's JVM).

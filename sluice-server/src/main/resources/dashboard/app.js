@@ -2,17 +2,19 @@
 //   #/                 the pipeline as a graph (sources → streams → views → sinks), live stats
 //   #/view/<name>?f=v  a view: live chart and table of the latest windows, lag, latency, stale marker
 //   #/stream/<name>    a stream: schema, recent events, dead letters
+//   #/table/<name>     a table: the latest row per key
 // Plain ES modules, no build step; Chart.js is loaded as a classic script (window.Chart).
 
 import { el, every, fmtCount, getJson, setChildren } from './util.js';
 import { renderGraph } from './graph.js';
 import { renderView } from './view.js';
 import { renderStream } from './stream.js';
+import { renderTable } from './table.js';
 
 const STATS_EVERY_MS = 1000;
 
-/** Pipeline metadata: GET /v1/streams and GET /v1/views (fixed while the pipeline runs). */
-const meta = { streams: [], views: [], error: null };
+/** Pipeline metadata: GET /v1/streams, /v1/views and /v1/tables (fixed while the pipeline runs). */
+const meta = { streams: [], views: [], tables: [], error: null };
 
 /** GET /v1/stats every second, shared by the header and the current page. */
 const stats = {
@@ -39,9 +41,14 @@ let current = null; // the page on screen: { dispose() }
 
 async function loadMeta() {
   try {
-    const [streams, views] = await Promise.all([getJson('/v1/streams'), getJson('/v1/views')]);
+    const [streams, views, tables] = await Promise.all([
+      getJson('/v1/streams'),
+      getJson('/v1/views'),
+      getJson('/v1/tables').catch(() => []), // a server without the live parts serves no tables
+    ]);
     meta.streams = Array.isArray(streams) ? streams : Object.values(streams || {});
     meta.views = Array.isArray(views) ? views : Object.values(views || {});
+    meta.tables = Array.isArray(tables) ? tables : [];
     meta.error = null;
   } catch (e) {
     meta.error = e;
@@ -57,6 +64,9 @@ function renderNav() {
     meta.views.length ? el('span', { class: 'nav-group' }, 'Views:', meta.views.map((v) => link(`#/view/${encodeURIComponent(v.name)}`, v.name))) : null,
     meta.streams.length
       ? el('span', { class: 'nav-group' }, 'Streams:', meta.streams.map((s) => link(`#/stream/${encodeURIComponent(s.name)}`, s.name)))
+      : null,
+    meta.tables.length
+      ? el('span', { class: 'nav-group' }, 'Tables:', meta.tables.map((t) => link(`#/table/${encodeURIComponent(t.name)}`, t.name)))
       : null,
   );
 }
@@ -88,6 +98,7 @@ export function parseRoute(hash) {
   const params = Object.fromEntries(new URLSearchParams(query || ''));
   if (parts[0] === 'view' && parts[1]) return { kind: 'view', name: parts[1], params };
   if (parts[0] === 'stream' && parts[1]) return { kind: 'stream', name: parts[1], params };
+  if (parts[0] === 'table' && parts[1]) return { kind: 'table', name: parts[1], params };
   return { kind: 'graph', params };
 }
 
@@ -135,6 +146,9 @@ function route() {
     } else if (r.kind === 'stream') {
       document.title = `${r.name} · Sluice`;
       renderStream(root, ctx, r.name);
+    } else if (r.kind === 'table') {
+      document.title = `${r.name} · Sluice`;
+      renderTable(root, ctx, r.name);
     } else {
       document.title = 'Sluice';
       renderGraph(root, ctx);

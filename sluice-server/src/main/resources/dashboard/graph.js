@@ -1,4 +1,4 @@
-// The pipeline page: sources → streams → views → sinks as four columns of boxes joined by arrows,
+// The pipeline page: sources → streams → tables and views → sinks as four columns of boxes joined by arrows,
 // each box showing its live numbers from GET /v1/stats (refreshed every second).
 
 import { el, fmtCount, fmtIsoDuration, fmtMillis, fmtRate, fmtSeconds, fmtTime, rateBasis, setChildren, svg } from './util.js';
@@ -9,6 +9,8 @@ function model(meta, stats) {
   const streams = new Map();
   const views = new Map();
   const sinks = new Map();
+  const tables = new Map();
+  for (const t of meta.tables || []) tables.set(t.name, t);
   for (const s of meta.streams) {
     streams.set(s.name, { name: s.name });
     for (const src of s.sources || []) sources.set(src.name, { name: src.name, type: src.type, stream: s.name });
@@ -24,6 +26,7 @@ function model(meta, stats) {
   for (const s of sources.values()) if (s.stream) edges.push([`source:${s.name}`, `stream:${s.stream}`]);
   // a view's inputs are processing-graph node ids (`stream:orders`), the same ids as the boxes'
   for (const v of views.values()) for (const i of v.inputs || (v.from ? [`stream:${v.from}`] : [])) edges.push([i, `view:${v.name}`]);
+  for (const t of tables.values()) edges.push([`stream:${t.from}`, `table:${t.name}`]);
   for (const k of sinks.values()) {
     const inputs = k.inputs || [...streams.keys(), ...views.keys()];
     for (const i of inputs) {
@@ -31,7 +34,7 @@ function model(meta, stats) {
       else if (streams.has(i)) edges.push([`stream:${i}`, `sink:${k.name}`]);
     }
   }
-  return { sources, streams, views, sinks, edges };
+  return { sources, streams, views, sinks, tables, edges };
 }
 
 const stat = (label, value, cls, key, attrs) => el('div', { class: `stat ${cls || ''}`, 'data-stat': key || label, ...attrs }, el('span', { class: 'k' }, label), el('span', { class: 'v' }, value));
@@ -88,6 +91,16 @@ function viewBox(v, x, metaView) {
   );
 }
 
+function tableBox(t) {
+  return el(
+    'a',
+    { class: 'node view', href: `#/table/${encodeURIComponent(t.name)}`, 'data-node': `table:${t.name}` },
+    el('div', { class: 'node-title' }, t.name, el('span', { class: 'tag' }, 'table')),
+    stat('key', t.key.join(', ')),
+    stat('from', t.from),
+  );
+}
+
 function sinkBox(k) {
   return el(
     'div',
@@ -140,7 +153,7 @@ export function renderGraph(root, ctx) {
     layer,
     column('Sources', cols.sources),
     column('Streams', cols.streams),
-    column('Views', cols.views),
+    column('Tables and views', cols.views),
     column('Sinks', cols.sinks),
   );
   root.append(el('h1', null, 'Pipeline'), summary, graph);
@@ -158,7 +171,9 @@ export function renderGraph(root, ctx) {
     const empty = (what) => el('p', { class: 'muted small' }, what);
     setChildren(cols.sources, m.sources.size ? [...m.sources.values()].map(sourceBox) : empty('none'));
     setChildren(cols.streams, m.streams.size ? [...m.streams.values()].map((s) => streamBox(s, stats?.streams?.[s.name], stats?.dlq)) : empty('none'));
-    setChildren(cols.views, m.views.size ? [...m.views.values()].map((v) => viewBox(v, stats?.views?.[v.name], metaView(v.name))) : empty('none'));
+    const tableBoxes = [...m.tables.values()].map(tableBox);
+    const viewBoxes = [...m.views.values()].map((v) => viewBox(v, stats?.views?.[v.name], metaView(v.name)));
+    setChildren(cols.views, tableBoxes.length + viewBoxes.length ? [...tableBoxes, ...viewBoxes] : empty('none'));
     setChildren(cols.sinks, m.sinks.size ? [...m.sinks.values()].map(sinkBox) : empty(stats ? 'none' : 'unknown'));
     const stale = stats ? Object.entries(stats.views || {}).filter(([, v]) => v.stale).map(([n]) => n) : [];
     setChildren(

@@ -67,7 +67,8 @@ public final class ThroughputHarness {
             int ingestEvents,
             int drainSeconds,
             List<Integer> latencyRates,
-            int latencySeconds) {
+            int latencySeconds,
+            int warmupSeconds) {
         static Config defaults(Path home) {
             return new Config(
                     home,
@@ -79,11 +80,12 @@ public final class ThroughputHarness {
                     300_000,
                     180,
                     List.of(1_000, 5_000, 20_000),
-                    30);
+                    30,
+                    60);
         }
 
         static Config smoke(Path home, Path out) {
-            return new Config(home, out, 20_000, 20_000, List.of(500, 1_000), 4, 4_000, 60, List.of(200), 4);
+            return new Config(home, out, 20_000, 20_000, List.of(500, 1_000), 4, 4_000, 60, List.of(200), 4, 2);
         }
     }
 
@@ -115,7 +117,8 @@ public final class ThroughputHarness {
                 Integer.parseInt(option(a, "--ingest-events", Integer.toString(d.ingestEvents()))),
                 d.drainSeconds(),
                 d.latencyRates(),
-                d.latencySeconds());
+                d.latencySeconds(),
+                Integer.parseInt(option(a, "--warmup-seconds", Integer.toString(d.warmupSeconds()))));
         Map<String, Object> r = new ThroughputHarness(c).run();
         System.out.println(markdown(r));
     }
@@ -325,7 +328,7 @@ public final class ThroughputHarness {
     }
 
     /**
-     * Each rate of the ladder for a step: orders produced to the system's topic at that rate (for each rate the
+     * After a warm-up ({@link #warmUp}), each rate of the ladder for a step: orders produced to the system's topic at that rate (for each rate the
      * same records, whichever the system); the rate holds when the producer kept the rate, and at the end of the
      * step the lag is under five seconds' worth of events and did not grow by more than half a second's worth over
      * the last third. (Lag counts the records of the system's input topics its consumers have not committed yet, so
@@ -344,6 +347,7 @@ public final class ThroughputHarness {
         long seed = 100;
         try (KafkaProducer<byte[], byte[]> p = producer(bootstrap, 5);
                 Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+            warmUp(sut, p, scenario);
             for (int rate : c.rates()) {
                 long n = (long) rate * c.stepSeconds();
                 List<Events.Record> recs = Events.valid(scenario, n, seed++, rate, System.currentTimeMillis());
@@ -425,6 +429,35 @@ public final class ThroughputHarness {
         m.put("held_per_s", held);
         m.put("steps", steps);
         return m;
+    }
+
+    /**
+     * Before the first step: the first rate for {@code warmupSeconds}, not measured, then the lag drained. A
+     * system's first minute is mostly the JIT compiling the broker, the clients and the job (a quarter of the
+     * server's CPU over its first minutes in a profile); without this, the first step measured the compiler.
+     */
+    private void warmUp(SystemUnderTest sut, KafkaProducer<byte[], byte[]> p, Path scenario) throws Exception {
+        if (c.warmupSeconds() <= 0 || c.rates().isEmpty()) {
+            return;
+        }
+        int rate = c.rates().get(0);
+        log("%s warm-up: %,d events/s for %d s (not measured)", sut.name(), rate, c.warmupSeconds());
+        List<Events.Record> recs =
+                Events.valid(scenario, (long) rate * c.warmupSeconds(), 99, rate, System.currentTimeMillis());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < recs.size(); i++) {
+            long wait = t0 + (long) (i * 1e9 / rate) - System.nanoTime();
+            if (wait > 1_000_000) {
+                Thread.sleep(wait / 1_000_000);
+            }
+            Events.Record r = recs.get(i);
+            p.send(new ProducerRecord<>(sut.topic(), sut.keyed() ? r.key() : null, r.value()));
+        }
+        p.flush();
+        long drainStart = System.nanoTime();
+        while (sut.lag().records() > 0 && System.nanoTime() - drainStart < TimeUnit.SECONDS.toNanos(c.drainSeconds())) {
+            Thread.sleep(500);
+        }
     }
 
     /**

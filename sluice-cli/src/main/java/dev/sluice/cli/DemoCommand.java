@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
                 "demo_generator",
                 new SourceDef.Generator(
                         "demo_generator", stream, rate, 0, 0.02, 0.05, Duration.ofMinutes(20), Map.of()));
-        Pipeline demo = new Pipeline(p.name(), p.file(), p.streams(), sources, p.views(), p.sinks());
+        Pipeline demo = new Pipeline(p.name(), p.file(), p.streams(), sources, p.views(), p.sinks(), p.tables());
         String view = demo.views().keySet().iterator().next();
         String extra =
                 "  demo     generating " + rate + " " + stream + " events/s (2% duplicates, 5% up to 20 min late)\n"

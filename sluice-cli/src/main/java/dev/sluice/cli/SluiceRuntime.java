@@ -9,6 +9,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.SinkDef;
 import dev.sluice.pipeline.SourceDef;
 import dev.sluice.pipeline.StreamDef;
+import dev.sluice.pipeline.TableDef;
 import dev.sluice.pipeline.ViewDef;
 import dev.sluice.processor.state.BoundedRocksDbMemory;
 import dev.sluice.processor.topology.DeadLetterOnError;
@@ -22,6 +23,7 @@ import dev.sluice.server.Observability;
 import dev.sluice.server.ProcessorHealth;
 import dev.sluice.server.SluiceServer;
 import dev.sluice.server.live.LiveHub;
+import dev.sluice.server.tables.TableReader;
 import dev.sluice.sinks.SinkLoop;
 import dev.sluice.sinks.SinkWriter;
 import dev.sluice.sinks.ViewStore;
@@ -321,6 +323,9 @@ public final class SluiceRuntime implements AutoCloseable {
         HttpIngest ingest = new HttpIngest(pipeline, producer, options.clock(), metrics);
         liveHub = new LiveHub(pipeline, bootstrap, admin, viewStore, options.clock(), options.live(), metrics);
         liveHub.start();
+        TableReader tables = new TableReader(pipeline, bootstrap);
+        tables.start();
+        closeables.add(tables);
         Health health = new Health(
                 this::brokerUp,
                 this::processorUp,
@@ -342,7 +347,8 @@ public final class SluiceRuntime implements AutoCloseable {
                 new SluiceServer.Live(
                         liveHub,
                         new Controls(this::pauseProcessor, this::resumeProcessor, this::processorState),
-                        bootstrap),
+                        bootstrap,
+                        tables),
                 observability,
                 options.host(),
                 options.httpPort());
@@ -462,6 +468,14 @@ public final class SluiceRuntime implements AutoCloseable {
                     pipeline.viewTopic(v.name()),
                     pipeline.stream(v.from()).partitions(),
                     Map.of());
+        }
+        for (TableDef t : pipeline.tables().values()) {
+            // the latest row per key: compacted, so the topic keeps every key however long ago it changed
+            KafkaTopics.ensureTopic(
+                    admin,
+                    pipeline.tableTopic(t.name()),
+                    pipeline.stream(t.from()).partitions(),
+                    Map.of("cleanup.policy", "compact"));
         }
         KafkaTopics.ensureTopic(admin, pipeline.dlqTopic(), 1, Map.of());
         for (SinkDef d : pipeline.sinks().values()) {

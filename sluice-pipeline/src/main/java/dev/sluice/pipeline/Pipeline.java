@@ -18,7 +18,24 @@ public record Pipeline(
         Map<String, StreamDef> streams,
         Map<String, SourceDef> sources,
         Map<String, ViewDef> views,
-        Map<String, SinkDef> sinks) {
+        Map<String, SinkDef> sinks,
+        Map<String, TableDef> tables) {
+
+    /** A pipeline without tables. */
+    public Pipeline(
+            String name,
+            Path file,
+            Map<String, StreamDef> streams,
+            Map<String, SourceDef> sources,
+            Map<String, ViewDef> views,
+            Map<String, SinkDef> sinks) {
+        this(name, file, streams, sources, views, sinks, Map.of());
+    }
+
+    /** Kafka topic (compacted) holding the latest row per key of a table. */
+    public String tableTopic(String table) {
+        return name + ".table." + table;
+    }
 
     /** Kafka topic holding the raw, validated events of a stream. */
     public String streamTopic(String stream) {

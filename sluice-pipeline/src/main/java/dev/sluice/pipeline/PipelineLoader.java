@@ -446,6 +446,14 @@ public final class PipelineLoader {
                 }
             }
 
+            Map<String, TableDef> tables = new LinkedHashMap<>();
+            for (Map.Entry<Entry, MapNode> e : mappings(top.map("tables"), "tables", "a table")) {
+                TableDef t = table(e.getKey(), e.getValue());
+                if (t != null) {
+                    tables.put(e.getKey().key(), t);
+                }
+            }
+
             Map<String, ViewDef> views = new LinkedHashMap<>();
             for (Map.Entry<Entry, MapNode> e : mappings(viewsNode, "views", "a view")) {
                 views.put(e.getKey().key(), view(e.getKey(), e.getValue()));
@@ -467,7 +475,62 @@ public final class PipelineLoader {
                     Collections.unmodifiableMap(streamDefs),
                     Collections.unmodifiableMap(sources),
                     Collections.unmodifiableMap(views),
-                    Collections.unmodifiableMap(sinks));
+                    Collections.unmodifiableMap(sinks),
+                    Collections.unmodifiableMap(tables));
+        }
+
+        /** A table: its stream, and key and value fields that are the stream's schema fields, each once. */
+        TableDef table(Entry entry, MapNode node) {
+            String name = entry.key();
+            String path = "tables." + name;
+            checkName(entry, "tables", STREAM_NAME, "table");
+            if (streams.containsKey(name) || viewNames.contains(name)) {
+                problem(
+                        entry.keyLoc(),
+                        path,
+                        "'" + name + "' is also the name of a " + (streams.containsKey(name) ? "stream" : "view")
+                                + "; tables, streams and views need distinct names");
+            }
+            Obj o = read(node, path, Spec.TABLE);
+            StreamInfo stream = streamRef(o, "from");
+            Map<String, Expressions.Type> fields = stream == null ? null : stream.fields();
+            List<String> key = tableFields(o, "key", stream, fields);
+            List<String> value = tableFields(o, "fields", stream, fields);
+            ListNode keyNode = o.list("key");
+            if (keyNode != null && keyNode.items().isEmpty()) {
+                problem(keyNode.loc(), o.path("key"), "name at least one key field");
+            }
+            if (stream == null) {
+                return null;
+            }
+            return new TableDef(name, o.str("from"), key, value);
+        }
+
+        /** A table's list of fields: schema fields of its stream, each once. */
+        List<String> tableFields(Obj o, String listKey, StreamInfo stream, Map<String, Expressions.Type> fields) {
+            List<String> out = new ArrayList<>();
+            ListNode list = o.list(listKey);
+            if (list == null) {
+                return out;
+            }
+            for (int i = 0; i < list.items().size(); i++) {
+                if (!(list.items().get(i) instanceof Scalar s)
+                        || s.isNull()
+                        || s.text().isEmpty()) {
+                    continue; // reported
+                }
+                String ipath = o.path(listKey) + "[" + i + "]";
+                if (out.contains(s.text())) {
+                    problem(s.loc(), ipath, "'" + s.text() + "' is named twice");
+                } else if (fields != null && !fields.containsKey(s.text())) {
+                    problem(
+                            s.loc(),
+                            ipath,
+                            notAField(s.text(), "of stream '" + stream.def().name() + "'", fields.keySet()));
+                }
+                out.add(s.text());
+            }
+            return out;
         }
 
         /** A stream and, when its schema loaded, the expression variables of its fields. */

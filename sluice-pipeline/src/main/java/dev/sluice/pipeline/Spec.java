@@ -303,6 +303,30 @@ final class Spec {
                             + " request by merging the view's rows.")
                     .example("[1h, 1d]"));
 
+    static final Section TABLE = section(
+            "table",
+            "Tables",
+            "tables.<name>",
+            "A table is the latest value per key of a stream: for each key, the fields of the event with the newest"
+                    + " event time seen for it (an older event does not replace a newer one; of two with the same time the"
+                    + " one read later wins). It is kept in a compacted topic `<pipeline>.table.<name>`, restored on"
+                    + " restart, and queried with `GET /v1/tables/<name>`. Table names are lowercase identifiers (`"
+                    + STREAM_NAME + "`) and must differ from stream and view names.",
+            key("from", Kind.REF)
+                    .required()
+                    .type("stream name")
+                    .desc("The stream whose events update the table.")
+                    .example("ticks"),
+            key("key", Kind.FIELD_LIST)
+                    .required()
+                    .desc("The schema fields whose values make the key, at least one; an event without a value for"
+                            + " one of them goes to the dead-letter topic.")
+                    .example("[symbol]"),
+            key("fields", Kind.FIELD_LIST)
+                    .def("[]")
+                    .desc("The schema fields kept as the value. Absent or empty: every field of the event.")
+                    .example("[price, venue]"));
+
     static final Section GENERATOR_FIELD = section(
             "generator-field",
             "Generator field overrides",
@@ -665,6 +689,10 @@ final class Spec {
                     .section(SOURCE)
                     .type("map of name → source")
                     .desc("See [Sources](#sources)."),
+            key("tables", Kind.SECTION_MAP)
+                    .section(TABLE)
+                    .type("map of name → table")
+                    .desc("See [Tables](#tables)."),
             key("views", Kind.SECTION_MAP)
                     .section(VIEW)
                     .type("map of name → view")
@@ -676,7 +704,7 @@ final class Spec {
 
     /** Every section in reference order. */
     static List<Section> sections() {
-        return List.of(TOP, STREAM, SOURCE, GENERATOR_FIELD, VIEW, WINDOW, SINK);
+        return List.of(TOP, STREAM, SOURCE, GENERATOR_FIELD, TABLE, VIEW, WINDOW, SINK);
     }
 
     private static Map<String, Section> orderedMap(Object... kv) {

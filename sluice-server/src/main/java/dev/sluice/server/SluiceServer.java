@@ -11,6 +11,8 @@ import dev.sluice.registry.SchemaRegistry;
 import dev.sluice.registry.http.RegistryApi;
 import dev.sluice.server.live.LiveHub;
 import dev.sluice.server.live.LiveRoutes;
+import dev.sluice.server.tables.TableReader;
+import dev.sluice.server.tables.TableRoutes;
 import dev.sluice.sinks.ViewCache;
 import dev.sluice.sinks.ViewStore;
 import dev.sluice.sources.http.HttpIngest;
@@ -29,7 +31,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code POST /v1/streams/{stream}/events}: ingest (see {@link HttpIngest});
  *   <li>{@code GET /v1/views/{view}?from=&to=&<group field>=}: a view's rows;
- *   <li>{@code GET /v1/streams}, {@code GET /v1/views}: what the pipeline holds;
+ *   <li>{@code GET /v1/tables/{table}?key=}: a table's row for a key ({@link TableRoutes});
+ *   <li>{@code GET /v1/streams}, {@code GET /v1/views}, {@code GET /v1/tables}: what the pipeline holds;
  *   <li>{@code GET /health}: broker, processor and store, 200 when all are up, else 503;
  *   <li>{@code GET /health/live}, {@code GET /health/ready}: for Kubernetes probes;
  *   <li>{@code GET /metrics} (Prometheus) and {@code GET /v1/lag}: see docs/metrics.md.
@@ -86,6 +89,7 @@ public final class SluiceServer implements AutoCloseable {
         app.post("/v1/streams/{stream}/events", ctx -> ingest(ctx, ingest));
         if (live != null) {
             LiveRoutes.mount(app, pipeline, live.hub());
+            TableRoutes.mount(app, live.tables());
             app.get("/v1/stats", ctx -> ctx.json(Stats.of(pipeline, ingest, live)));
             app.get("/v1/streams/{stream}/recent", ctx -> {
                 String stream = ctx.pathParam("stream");
@@ -373,7 +377,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /** What the live parts of the server need. */
-    public record Live(LiveHub hub, Controls controls, String bootstrap) {}
+    public record Live(LiveHub hub, Controls controls, String bootstrap, TableReader tables) {}
 
     /** RFC 3339 or epoch milliseconds. */
     private static Long time(String s) {

@@ -23,6 +23,8 @@ public final class DeadLetter {
     public static final String STREAM = "sluice.stream";
     /** The view that could not process it, for stage {@code process}. */
     public static final String VIEW = "sluice.view";
+    /** The table that could not take it, for stage {@code process}. */
+    public static final String TABLE = "sluice.table";
 
     /**
      * The largest value a dead letter carries whole. A dead letter must fit a Kafka request (1 MiB by

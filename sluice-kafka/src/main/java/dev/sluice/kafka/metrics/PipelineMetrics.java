@@ -42,6 +42,10 @@ public final class PipelineMetrics {
         return component("view", name);
     }
 
+    public ComponentMetrics table(String name) {
+        return component("table", name);
+    }
+
     public ComponentMetrics sink(String name) {
         return component("sink", name);
     }

@@ -2,6 +2,7 @@ package dev.sluice.pipeline.graph;
 
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.StreamDef;
+import dev.sluice.pipeline.TableDef;
 import dev.sluice.pipeline.ViewDef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,8 +15,8 @@ import java.util.Map;
  *
  * <p>Each node has a kind, a name unique within its kind, and an id {@code <kind>:<name>} that other nodes
  * name as their input. Today's kinds: a {@link StreamNode} (the admitted events of a stream, deduplicated by
- * id) and a {@link ViewNode} (a view over one input). Tables, joins, alerts and scores, and views over views,
- * are new node kinds and inputs, not a new graph: the topology builder has one builder per kind, lint checks
+ * id), a {@link TableNode} (the latest value per key of a stream) and a {@link ViewNode} (a view over one input).
+ * Joins, alerts and scores, and views over views, are new node kinds and inputs, not a new graph: the topology builder has one builder per kind, lint checks
  * the graph (unknown inputs, cycles, each reported with its path), and the dashboard draws it.
  *
  * <p>{@link #nodes()} is in dependency order (every node after its inputs; otherwise the file's order), which is
@@ -26,7 +27,7 @@ import java.util.Map;
 public final class ProcessingGraph {
 
     /** A node of the graph. */
-    public sealed interface Node permits StreamNode, ViewNode {
+    public sealed interface Node permits StreamNode, TableNode, ViewNode {
         /** The node's name, unique within its kind: the stream's or view's name in the pipeline file. */
         String name();
 
@@ -72,6 +73,34 @@ public final class ProcessingGraph {
         /** The local note of the last batch the index holds. */
         public String dedupIndexedStore() {
             return stream.name() + "-dedupe-indexed";
+        }
+    }
+
+    /** A table: the latest value per key of its input stream's events, by event time. */
+    public record TableNode(TableDef table, String input) implements Node {
+        @Override
+        public String name() {
+            return table.name();
+        }
+
+        @Override
+        public String kind() {
+            return "table";
+        }
+
+        @Override
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        /** The logged store of the table's rows by key (restored on restart). */
+        public String rowsStore() {
+            return table.name() + "-table-rows";
+        }
+
+        /** The internal topic that moves each event to the task owning its key. */
+        public String byKeyTopic() {
+            return table.name() + "-table-by-key";
         }
     }
 
@@ -121,11 +150,14 @@ public final class ProcessingGraph {
         this.ordered = ordered;
     }
 
-    /** The graph of a loaded pipeline: one stream node per stream, one view node per view. */
+    /** The graph of a loaded pipeline: one stream node per stream, one table node per table, one view node per view. */
     public static ProcessingGraph compile(Pipeline pipeline) {
         List<Node> nodes = new ArrayList<>();
         for (StreamDef s : pipeline.streams().values()) {
             nodes.add(new StreamNode(s));
+        }
+        for (TableDef t : pipeline.tables().values()) {
+            nodes.add(new TableNode(t, id("stream", t.from())));
         }
         for (ViewDef v : pipeline.views().values()) {
             nodes.add(new ViewNode(v, id("stream", v.from())));

@@ -5,6 +5,7 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.graph.ProcessingGraph;
 import dev.sluice.pipeline.graph.ProcessingGraph.Node;
 import dev.sluice.pipeline.graph.ProcessingGraph.StreamNode;
+import dev.sluice.pipeline.graph.ProcessingGraph.TableNode;
 import dev.sluice.pipeline.graph.ProcessingGraph.ViewNode;
 import dev.sluice.processor.Routed;
 import java.util.HashMap;
@@ -28,8 +29,8 @@ import org.apache.kafka.streams.kstream.Produced;
  *                                          └→ (view B) …                        └→ &lt;pipeline&gt;.dlq
  * </pre>
  *
- * One builder per node kind ({@link StreamNodeBuilder}, {@link ViewNodeBuilder}); a new kind (table, join,
- * alert, score) is a new node record and a new builder. Every operator, store and internal topic is named
+ * One builder per node kind ({@link StreamNodeBuilder}, {@link TableNodeBuilder}, {@link ViewNodeBuilder}); a new
+ * kind (join, alert, score) is a new node record and a new builder. Every operator, store and internal topic is named
  * from its node's name, so the names stay the same across restarts and releases as long as the pipeline file
  * keeps its names. A stream no node reads and no DuckDB sink stores raw is not consumed (the DuckDB sink stores
  * the events its stream node accepted).
@@ -61,6 +62,7 @@ public final class GraphTopology {
             KStream<byte[], Routed> out =
                     switch (node) {
                         case StreamNode s -> StreamNodeBuilder.build(ctx, s);
+                        case TableNode t -> TableNodeBuilder.build(ctx, t, inputs.get(0));
                         case ViewNode v -> ViewNodeBuilder.build(ctx, v, inputs.get(0));
                     };
             outputs.put(node.id(), out);
