@@ -102,7 +102,7 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
 
     public static List<StoreBuilder<?>> stores(Names names, Duration horizon) {
         return List.of(
-                WriteBackStore.builder(names.batches(), IDENTITY, 1),
+                WriteBackStore.builder(names.batches(), WriteBackStore.BYTES, 1),
                 Stores.windowStoreBuilder(
                                 Stores.persistentWindowStore(names.index(), horizon, Duration.ofMillis(1), false),
                                 Serdes.String(),
@@ -112,18 +112,6 @@ public final class Dedupe implements Processor<byte[], byte[], byte[], Routed> {
                                 Stores.persistentKeyValueStore(names.indexed()), Serdes.String(), Serdes.Long())
                         .withLoggingDisabled());
     }
-
-    static final WriteBackStore.Codec<byte[]> IDENTITY = new WriteBackStore.Codec<>() {
-        @Override
-        public byte[] encode(byte[] value) {
-            return value;
-        }
-
-        @Override
-        public byte[] decode(byte[] bytes) {
-            return bytes;
-        }
-    };
 
     @Override
     public void init(ProcessorContext<byte[], Routed> context) {

@@ -57,6 +57,19 @@ public final class WriteBackStore<V> implements KeyValueStore<Bytes, V>, CachedS
         V decode(byte[] bytes);
     }
 
+    /** Values that are bytes already. */
+    public static final Codec<byte[]> BYTES = new Codec<>() {
+        @Override
+        public byte[] encode(byte[] value) {
+            return value;
+        }
+
+        @Override
+        public byte[] decode(byte[] bytes) {
+            return bytes;
+        }
+    };
+
     private final KeyValueStore<Bytes, byte[]> inner;
     private final Codec<V> codec;
     private final int cleanCapacity;

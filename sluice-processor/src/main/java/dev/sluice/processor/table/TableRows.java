@@ -38,20 +38,8 @@ public final class TableRows implements Processor<byte[], byte[], byte[], Routed
 
     /** The store of the table's rows, by key. */
     public static StoreBuilder<WriteBackStore<byte[]>> store(String name) {
-        return WriteBackStore.builder(name, IDENTITY, 10_000);
+        return WriteBackStore.builder(name, WriteBackStore.BYTES, 10_000);
     }
-
-    static final WriteBackStore.Codec<byte[]> IDENTITY = new WriteBackStore.Codec<>() {
-        @Override
-        public byte[] encode(byte[] value) {
-            return value;
-        }
-
-        @Override
-        public byte[] decode(byte[] bytes) {
-            return bytes;
-        }
-    };
 
     @Override
     public void init(ProcessorContext<byte[], Routed> context) {

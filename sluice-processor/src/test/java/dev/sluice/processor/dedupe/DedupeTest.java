@@ -64,7 +64,7 @@ class DedupeTest {
     /** A task start: a new run over the committed batches and whatever the index holds. */
     Dedupe start() {
         context = new MockProcessorContext<>();
-        batches = WriteBackStore.over(committed, Dedupe.IDENTITY, 1);
+        batches = WriteBackStore.over(committed, WriteBackStore.BYTES, 1);
         context.addStateStore(batches);
         context.addStateStore(index);
         context.addStateStore(indexed);

@@ -43,7 +43,7 @@ class TableRowsTest {
 
     TableRows start() {
         context = new MockProcessorContext<>();
-        rows = WriteBackStore.over(committed, TableRows.IDENTITY, 10);
+        rows = WriteBackStore.over(committed, WriteBackStore.BYTES, 10);
         context.addStateStore(rows);
         TableRows t = new TableRows(TABLE, "rows", PipelineMetrics.none());
         t.init(context);
