@@ -81,8 +81,14 @@ class DashboardBrowserIT {
         running = RunningPipeline.start(
                 dir,
                 "dash",
-                RunningPipeline.replacing(
-                        "\n  " + VIEW + ":\n    from: orders\n", "\n  " + VIEW + ":\n    from: orders\n    sla: 2s\n"),
+                yaml -> RunningPipeline.replacing(
+                                "\nviews:\n",
+                                "\ntables:\n  last_order:\n    from: orders\n    key: [user_id]\n"
+                                        + "    fields: [amount, status]\n\nviews:\n")
+                        .apply(RunningPipeline.replacing(
+                                        "\n  " + VIEW + ":\n    from: orders\n",
+                                        "\n  " + VIEW + ":\n    from: orders\n    sla: 2s\n")
+                                .apply(yaml)),
                 o -> o);
         runtime = running.runtime;
         pipeline = running.pipeline;
@@ -201,15 +207,16 @@ class DashboardBrowserIT {
         // the pipeline graph: every node, the exact counts of what was posted
         driver.get(base + "#/");
         long posted = backdrop.size() + first.size() + held.size();
-        // arrows: the two sources to the stream, the stream to the view, the stream and the view to the store
-        wait.withMessage("the graph with " + posted + " events on the stream, 2 dead letters, 2 late, 5 arrows")
+        // arrows: the two sources to the stream, the stream to the view and to the table, the stream and the view to
+        // the store
+        wait.withMessage("the graph with " + posted + " events on the stream, 2 dead letters, 2 late, 6 arrows")
                 .until(d -> {
                     Map<String, Object> g = graph(d);
                     return value(g, "stream:orders", "events").equals(fmtCount(posted))
                             && value(g, "stream:orders", "dlq").equals("2")
                             && value(g, "stream:orders", "late").equals("2")
                             && g.containsKey("sink:store")
-                            && ((Number) g.get("edges")).intValue() == 5;
+                            && ((Number) g.get("edges")).intValue() == 6;
                 });
         screenshot("dashboard-graph.png");
 
@@ -266,6 +273,26 @@ class DashboardBrowserIT {
                 });
         assertThat(text(driver, "dlq-entries")).contains("exclusiveMinimum");
         screenshot("dashboard-stream.png");
+
+        tablePageShowsEachKeysNewestRow(); // last: its orders would change the counts above
+    }
+
+    /** The table page: the newest row of a key whose three orders arrive out of order. */
+    void tablePageShowsEachKeysNewestRow() throws Exception {
+        long now = System.currentTimeMillis();
+        // the same order id: one partition, read in order; the second is older and must not replace the third
+        post(List.of(
+                order("tbl-1", "table-user", "12.34", "paid", now - 3_000),
+                order("tbl-2", "table-user", "99.00", "paid", now - 5_000).put("order_id", "o-tbl-1"),
+                order("tbl-3", "table-user", "56.78", "refunded", now - 1_000).put("order_id", "o-tbl-1")));
+        driver.get("http://127.0.0.1:" + runtime.httpPort() + "/#/table/last_order");
+        WebDriverWait wait = new WebDriverWait(driver, WAIT);
+        wait.withMessage("the table page's row for table-user: its newest order")
+                .until(d -> tableRows(d).stream().anyMatch(r -> r.startsWith("table-user|56.78|refunded|")));
+        assertThat(tableRows(driver).stream().filter(r -> r.startsWith("table-user|")))
+                .as("one row per key")
+                .hasSize(1);
+        screenshot("dashboard-table.png");
     }
 
     static boolean caughtUp(Map<String, Object> lag) {
@@ -413,6 +440,15 @@ class DashboardBrowserIT {
 
     static Object inPage(WebDriver d, String script, Object... args) {
         return ((JavascriptExecutor) d).executeScript(script, args);
+    }
+
+    /** The rows of a table page, each its cells' text joined by {@code |}. */
+    @SuppressWarnings("unchecked")
+    static List<String> tableRows(WebDriver d) {
+        return (List<String>) inPage(
+                d,
+                "return Array.from(document.querySelectorAll('#table-rows tbody tr'))"
+                        + ".map(r => Array.from(r.cells).map(c => c.textContent).join('|'));");
     }
 
     /** The text of the element with this id, "" when there is none. */
