@@ -30,19 +30,31 @@ public final class EventTime {
      */
     public static long ofJava(Object v, String field) {
         if (v == null) {
-            throw new IllegalArgumentException("time field '" + field + "' is missing");
+            throw missing(field);
         }
         if (v instanceof Long l) {
             if (l < MIN_EPOCH_MS || l > MAX_EPOCH_MS) {
-                throw new IllegalArgumentException("time field '" + field + "' is out of range: epoch ms " + l
-                        + " is not between years 0000 and 9999");
+                throw outOfRange(field, Long.toString(l));
             }
             return l;
         }
         if (v instanceof String s) {
             return ofText(s, field);
         }
-        throw new IllegalArgumentException("time field '" + field + "' is neither RFC 3339 text nor epoch ms");
+        throw neither(field);
+    }
+
+    private static IllegalArgumentException missing(String field) {
+        return new IllegalArgumentException("time field '" + field + "' is missing");
+    }
+
+    private static IllegalArgumentException neither(String field) {
+        return new IllegalArgumentException("time field '" + field + "' is neither RFC 3339 text nor epoch ms");
+    }
+
+    private static IllegalArgumentException outOfRange(String field, String epochMs) {
+        return new IllegalArgumentException("time field '" + field + "' is out of range: epoch ms " + epochMs
+                + " is not between years 0000 and 9999");
     }
 
     private static long ofText(String text, String field) {
@@ -62,19 +74,18 @@ public final class EventTime {
     /** The epoch milliseconds of {@code v}, the value of the time field {@code field} (null when absent). */
     public static long ofValue(JsonNode v, String field) {
         if (v == null || v.isNull()) {
-            throw new IllegalArgumentException("time field '" + field + "' is missing");
+            throw missing(field);
         }
         if (v.isIntegralNumber()) {
             if (!v.canConvertToLong() || v.longValue() < MIN_EPOCH_MS || v.longValue() > MAX_EPOCH_MS) {
-                throw new IllegalArgumentException("time field '" + field + "' is out of range: epoch ms " + v.asText()
-                        + " is not between years 0000 and 9999");
+                throw outOfRange(field, v.asText());
             }
             return v.longValue();
         }
         if (v.isTextual()) {
             return ofText(v.textValue(), field);
         }
-        throw new IllegalArgumentException("time field '" + field + "' is neither RFC 3339 text nor epoch ms");
+        throw neither(field);
     }
 
     /**
