@@ -35,6 +35,19 @@ class ExpressionsTest {
         return Expressions.fieldsOf(JSON.readTree(json));
     }
 
+    /** A joined table's fields are variables named {@code <table>.<field>} (docs/architecture.md, planned joins). */
+    @Test
+    void dottedVariableNamesResolveAsDeclared() throws Exception {
+        Map<String, Expressions.Type> vars =
+                Map.of("qty", Expressions.Type.DOUBLE, "last_price.price", Expressions.Type.DOUBLE);
+        Expressions.Compiled c = Expressions.compile("qty * last_price.price", vars);
+        assertThat(c.resultType()).isEqualTo(Expressions.Type.DOUBLE);
+        assertThat(c.eval(Map.of("qty", 2.0, "last_price.price", 3.5))).isEqualTo(7.0);
+        assertThatThrownBy(() -> Expressions.compile("qty * last_price.pricee", vars))
+                .isInstanceOf(Expressions.CompileException.class)
+                .hasMessageContaining("undeclared reference to 'last_price'");
+    }
+
     @Test
     void schemaTypesBecomeVariableTypes() throws Exception {
         JsonNode schema = JSON.readTree("""
